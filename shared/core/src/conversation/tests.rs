@@ -1,0 +1,359 @@
+//! Conversation tests: flows as citizens walk them, and properties over any input.
+
+use super::*;
+use crate::Lang;
+use crate::i18n::Catalog;
+use crate::range::RangeConfig;
+use crate::report::{DetailItem, IncidentTime, MediaKind, StationChoice};
+use proptest::prelude::*;
+use std::sync::LazyLock;
+
+static RANGE: LazyLock<RangeConfig> = LazyLock::new(|| RangeConfig::default_range().expect("range"));
+static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog::load().expect("catalogs"));
+
+/// Drives one conversation as a citizen would, checking every step's invariants.
+struct Chat {
+    conv: Conversation,
+    now: i64,
+    counter: u64,
+    replies: Vec<Reply>,
+    effects: Vec<Effect>,
+}
+
+impl Chat {
+    fn new() -> Self {
+        Chat { conv: Conversation::default(), now: 1_767_081_600, counter: 0, replies: vec![], effects: vec![] }
+    }
+
+    fn send(&mut self, content: InboundContent) -> &Reply {
+        self.counter += 1;
+        self.now += 30;
+        let mut entropy = [0u8; 20];
+        entropy[..8].copy_from_slice(&self.counter.to_le_bytes());
+        entropy[16..20].copy_from_slice(&(self.counter as u32).to_be_bytes());
+        let ctx = StepContext { now: self.now, entropy, range: &RANGE, catalog: &CATALOG };
+        let inbound = Inbound { message_id: format!("wamid.{}", self.counter), content };
+        let out = step(&self.conv, &inbound, &ctx);
+        out.conversation.check(&RANGE).expect("valid state");
+        for r in &out.replies {
+            r.check_limits().expect("reply within WhatsApp limits");
+        }
+        self.conv = out.conversation;
+        self.replies = out.replies;
+        self.effects = out.effects;
+        static NO_REPLY: Reply = Reply::Text { body: String::new() };
+        self.replies.last().unwrap_or(&NO_REPLY)
+    }
+
+    fn text(&mut self, t: &str) -> &Reply {
+        self.send(InboundContent::Text(t.into()))
+    }
+
+    /// Taps the option of the last reply whose id ends with `action`.
+    fn tap(&mut self, action: &str) -> &Reply {
+        let (id, title) = self.find(action).unwrap_or_else(|| panic!("no option {action} in {:?}", self.replies));
+        self.send(InboundContent::Choice { id, title })
+    }
+
+    fn find(&self, action: &str) -> Option<(String, String)> {
+        self.replies.iter().rev().find_map(|r| match r {
+            Reply::Buttons { buttons, .. } => {
+                buttons.iter().find(|b| b.id.ends_with(action)).map(|b| (b.id.clone(), b.title.clone()))
+            }
+            Reply::List { rows, .. } => rows.iter().find(|r| r.id.ends_with(action)).map(|r| (r.id.clone(), r.title.clone())),
+            Reply::Text { .. } => None,
+        })
+    }
+
+    fn photo(&mut self, id: &str) -> &Reply {
+        self.send(InboundContent::Media {
+            kind: MediaKind::Photo,
+            wa_media_id: id.into(),
+            mime_type: Some("image/jpeg".into()),
+            caption: None,
+        })
+    }
+
+    fn submitted(&self) -> Option<&crate::report::Report> {
+        self.effects.iter().find_map(|e| match e {
+            Effect::SubmitReport(r) => Some(r.as_ref()),
+            _ => None,
+        })
+    }
+}
+
+#[test]
+fn hindi_report_by_taps_with_media() {
+    let mut chat = Chat::new();
+    let first = chat.text("नमस्ते").clone();
+    assert!(matches!(first, Reply::Buttons { ref buttons, .. } if buttons.len() == 3), "language buttons");
+    chat.tap("lang:hi");
+    assert_eq!(chat.conv.lang, Some(Lang::Hi));
+    chat.tap("menu:new");
+    chat.tap("d:JNP");
+    chat.tap("s:more");
+    chat.tap("s:11");
+    chat.tap("c:illicit_liquor");
+    assert_eq!(chat.conv.stage, Stage::Details);
+    chat.text("गांव के बाहर रोज रात को कच्ची शराब बनती है");
+    chat.send(InboundContent::Media {
+        kind: MediaKind::Voice,
+        wa_media_id: "m-voice".into(),
+        mime_type: Some("audio/ogg; codecs=opus".into()),
+        caption: None,
+    });
+    assert!(chat.effects.iter().any(|e| matches!(e, Effect::FetchMedia { wa_media_id, .. } if wa_media_id == "m-voice")));
+    chat.photo("m-photo");
+    chat.send(InboundContent::Media {
+        kind: MediaKind::Video,
+        wa_media_id: "m-video".into(),
+        mime_type: Some("video/mp4".into()),
+        caption: Some("रात 11 बजे".into()),
+    });
+    let ack = chat.replies[0].body().to_string();
+    assert!(ack.contains('4'), "acknowledges the fourth item: {ack}");
+    chat.tap("done");
+    chat.tap("loc:skip");
+    chat.tap("t:yesterday");
+    assert_eq!(chat.conv.stage, Stage::Summary);
+    chat.tap("sum:submit");
+    let report = chat.submitted().expect("submitted").clone();
+    assert_eq!(report.district, "JNP");
+    assert_eq!(report.station, StationChoice::Known(11));
+    assert_eq!(report.category, "illicit_liquor");
+    assert_eq!(report.items.len(), 4);
+    assert_eq!(report.media_keys().count(), 3);
+    assert_eq!(report.when, Some(IncidentTime::Yesterday));
+    assert_eq!(report.language, Lang::Hi);
+    assert!(report.reference.as_str().starts_with("JNP-"));
+    let confirmation = chat.replies[0].body();
+    assert!(confirmation.contains(report.reference.as_str()));
+    assert!(!confirmation.contains("कच्ची शराब"), "never echoes the report text");
+    assert!(chat.conv.draft.is_none());
+}
+
+#[test]
+fn english_report_typed_without_taps() {
+    let mut chat = Chat::new();
+    chat.text("Hello");
+    chat.text("English");
+    assert_eq!(chat.conv.lang, Some(Lang::En));
+    chat.text("new report");
+    chat.text("ghazipur");
+    chat.text("zamaniya");
+    assert_eq!(chat.conv.draft.as_ref().and_then(|d| d.station), Some(StationChoice::Known(4)));
+    chat.text("gambling");
+    chat.text("There is a satta den behind the bus stand every evening");
+    chat.text("done");
+    chat.text("near the old bus stand");
+    chat.text("today");
+    chat.text("submit");
+    let report = chat.submitted().expect("submitted");
+    assert_eq!((report.district.as_str(), report.category.as_str()), ("GZP", "gambling"));
+    assert!(matches!(report.place, Some(crate::report::IncidentPlace::Typed { .. })));
+}
+
+#[test]
+fn urdu_report_from_a_poster() {
+    let mut chat = Chat::new();
+    chat.text("Hi CDL-7");
+    assert_eq!(chat.conv.poster, Some(("CDL".into(), 7)));
+    chat.tap("lang:ur");
+    let menu = chat.replies.last().expect("menu").body().to_string();
+    assert!(menu.contains("چکیا") || menu.contains("Chakia"), "menu names the poster's station: {menu}");
+    chat.tap("menu:new");
+    assert!(matches!(chat.conv.stage, Stage::ChooseCategory { .. }), "district and station preselected");
+    chat.tap("c:more");
+    chat.tap("c:robbery");
+    chat.text("بازار میں موبائل چھینا گیا");
+    chat.tap("done");
+    chat.send(InboundContent::Location { latitude: 25.26, longitude: 83.27, name: None, address: None });
+    chat.tap("t:today");
+    chat.tap("sum:submit");
+    let report = chat.submitted().expect("submitted");
+    assert_eq!((report.district.as_str(), report.station), ("CDL", StationChoice::Known(7)));
+    assert!(report.via_poster);
+    assert_eq!(report.language, Lang::Ur);
+}
+
+#[test]
+fn stale_menu_taps_are_caught() {
+    let mut chat = Chat::new();
+    chat.text("hi");
+    chat.tap("lang:en");
+    let (old_new_report, title) = chat.find("menu:new").expect("menu");
+    chat.tap("menu:new");
+    chat.tap("d:JNP");
+    let before = chat.conv.clone();
+    let reply = chat.send(InboundContent::Choice { id: old_new_report, title }).clone();
+    assert!(reply.body().contains("out of date"), "{reply:?}");
+    assert_eq!(chat.conv.draft, before.draft, "a stale tap changes nothing");
+    let forged = chat.send(InboundContent::Choice { id: "999:d:GZP".into(), title: "x".into() }).clone();
+    assert!(forged.body().contains("out of date"));
+}
+
+#[test]
+fn commands_work_anywhere() {
+    let mut chat = Chat::new();
+    chat.text("hi");
+    chat.tap("lang:en");
+    chat.tap("menu:new");
+    chat.tap("d:GZP");
+    chat.text("help");
+    assert!(chat.replies[0].body().contains("status"));
+    assert!(matches!(chat.conv.stage, Stage::ChooseStation { .. }), "help keeps the place");
+    chat.text("language");
+    chat.tap("lang:hi");
+    assert!(matches!(chat.conv.stage, Stage::ChooseStation { .. }), "language change resumes the report");
+    chat.text("menu");
+    assert_eq!(chat.conv.stage, Stage::Menu);
+    chat.tap("menu:new");
+    assert!(matches!(chat.conv.stage, Stage::ChooseStation { .. }), "new report resumes the draft");
+    chat.text("cancel");
+    assert!(chat.conv.draft.is_none());
+    assert!(chat.effects.iter().any(|e| matches!(e, Effect::DiscardDraft { .. })));
+    chat.text("status jnp-7k3qx");
+    assert!(
+        chat.effects.iter().any(|e| matches!(e, Effect::LookupStatus { code, .. } if code.as_str() == "JNP-7K3QX"))
+    );
+    chat.text("status banana");
+    assert_eq!(chat.conv.stage, Stage::AskStatusCode);
+}
+
+#[test]
+fn drafts_expire_after_a_day() {
+    let mut chat = Chat::new();
+    chat.text("hi");
+    chat.tap("lang:en");
+    chat.tap("menu:new");
+    chat.tap("d:JNP");
+    chat.now += DRAFT_TTL_SECS + 60;
+    chat.text("hi");
+    assert!(chat.conv.draft.is_none());
+    assert!(chat.effects.iter().any(|e| matches!(e, Effect::DiscardDraft { .. })));
+    assert!(chat.replies[0].body().contains("24 hours"));
+    assert_eq!(chat.conv.stage, Stage::Menu);
+}
+
+#[test]
+fn typed_station_names_match_fuzzily_or_offer_choices() {
+    let mut chat = Chat::new();
+    chat.text("hi");
+    chat.tap("lang:en");
+    chat.tap("menu:new");
+    chat.tap("d:JNP");
+    chat.text("badlapr");
+    assert_eq!(chat.conv.draft.as_ref().and_then(|d| d.station), Some(StationChoice::Known(8)));
+    chat.text("edit"); // not a category: explained, still asking for the category
+    assert!(matches!(chat.conv.stage, Stage::ChooseCategory { .. }));
+}
+
+#[test]
+fn free_text_before_anything_is_kept() {
+    let mut chat = Chat::new();
+    chat.text("mere gaon me roz raat ko jua khela jata hai");
+    assert_eq!(chat.conv.stage, Stage::ChooseLanguage);
+    chat.tap("lang:hi");
+    let draft = chat.conv.draft.as_ref().expect("draft kept");
+    assert!(matches!(&draft.items[0], DetailItem::Text { .. }));
+    assert!(matches!(chat.conv.stage, Stage::ChooseDistrict { .. }));
+}
+
+#[test]
+fn odd_messages_get_helpful_answers() {
+    let mut chat = Chat::new();
+    chat.text("hi");
+    chat.tap("lang:en");
+    chat.send(InboundContent::Sticker);
+    assert!(chat.replies[0].body().contains("Stickers"));
+    chat.send(InboundContent::Unsupported { too_large: true });
+    assert!(chat.replies[0].body().contains("too large"));
+    chat.send(InboundContent::Contacts);
+    assert!(chat.replies[0].body().contains("contact cards"));
+    chat.tap("menu:new");
+    chat.tap("d:JNP");
+    chat.tap("s:dk");
+    chat.tap("c:more");
+    chat.tap("c:other");
+    chat.tap("done");
+    assert!(chat.replies[0].body().contains("at least one"), "empty reports are refused");
+}
+
+// ---- properties -------------------------------------------------------------------
+
+fn any_inbound() -> impl Strategy<Value = InboundContent> {
+    let words = prop::sample::select(vec![
+        "hi", "Hi JNP-12", "Hi GZP-999", "hindi", "english", "urdu", "1", "2", "3", "menu", "cancel", "help", "language",
+        "status", "status JNP-7K3QX", "JNP-00000", "done", "skip", "today", "submit", "edit", "more", "back",
+        "don't know", "kotwali", "jaunpur", "ghazipur", "illicit liquor", "हो गया", "रद्द", "मेनू", "नमस्ते", "اردو",
+        "ہو گیا", "", "   ", "\u{200D}", "a very long report about something that happened near the market",
+    ]);
+    prop_oneof![
+        words.prop_map(|w| InboundContent::Text(w.to_string())),
+        ".{0,64}".prop_map(InboundContent::Text),
+        (0u32..12, prop::sample::select(vec![
+            "lang:hi", "lang:en", "lang:ur", "lang:xx", "menu:new", "menu:status", "menu:privacy", "d:JNP", "d:CDL",
+            "d:ZZZ", "d:more", "d:back", "s:1", "s:12", "s:999", "s:dk", "s:more", "s:back", "c:other", "c:robbery",
+            "c:nope", "c:more", "c:back", "done", "loc:skip", "t:today", "t:unknown", "sum:submit", "sum:edit",
+            "sum:cancel", "e:place", "e:category", "e:details", "e:location", "e:time", "e:back", "",
+        ]))
+            .prop_map(|(seq, a)| InboundContent::Choice { id: format!("{seq}:{a}"), title: a.to_string() }),
+        ".{0,20}".prop_map(|id| InboundContent::Choice { id, title: "x".into() }),
+        prop::sample::select(vec![MediaKind::Photo, MediaKind::Voice, MediaKind::Video, MediaKind::Document])
+            .prop_map(|kind| InboundContent::Media { kind, wa_media_id: "m".into(), mime_type: None, caption: None }),
+        (-90.0f64..90.0, -180.0f64..180.0).prop_map(|(latitude, longitude)| InboundContent::Location {
+            latitude,
+            longitude,
+            name: None,
+            address: None
+        }),
+        Just(InboundContent::Sticker),
+        Just(InboundContent::Contacts),
+        any::<bool>().prop_map(|removed| InboundContent::Reaction { removed }),
+        any::<bool>().prop_map(|too_large| InboundContent::Unsupported { too_large }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
+
+    /// Any sequence of messages, at any pace, keeps a valid state, never panics, and
+    /// every reply fits WhatsApp's limits.
+    #[test]
+    fn any_sequence_keeps_a_valid_state(
+        inputs in prop::collection::vec((any_inbound(), 0i64..200_000), 1..60),
+    ) {
+        let mut conv = Conversation::default();
+        let mut now = 1_767_081_600i64;
+        for (i, (content, gap)) in inputs.into_iter().enumerate() {
+            now += gap;
+            let mut entropy = [7u8; 20];
+            entropy[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            let ctx = StepContext { now, entropy, range: &RANGE, catalog: &CATALOG };
+            // Taps use the current sequence half the time, so deep stages are reached.
+            let content = match content {
+                InboundContent::Choice { id, title } if i % 2 == 0 => {
+                    let action = id.split_once(':').map(|(_, a)| a.to_string()).unwrap_or(id);
+                    InboundContent::Choice { id: format!("{}:{action}", conv.menu_seq), title }
+                }
+                other => other,
+            };
+            let out = step(&conv, &Inbound { message_id: format!("wamid.{i}"), content }, &ctx);
+            prop_assert!(out.conversation.check(&RANGE).is_ok(), "{:?}", out.conversation.check(&RANGE));
+            for reply in &out.replies {
+                prop_assert!(reply.check_limits().is_ok(), "{:?}: {:?}", reply.check_limits(), reply);
+            }
+            for effect in &out.effects {
+                if let Effect::SubmitReport(r) = effect {
+                    prop_assert!(RANGE.district(&r.district).is_some());
+                    prop_assert!(!r.items.is_empty());
+                }
+            }
+            // The state survives storage.
+            let stored = serde_json::to_string(&out.conversation).expect("serialise");
+            let loaded: Conversation = serde_json::from_str(&stored).expect("deserialise");
+            prop_assert_eq!(&loaded, &out.conversation);
+            conv = out.conversation;
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! Ports: what the domain needs from the outside world, as traits.
+//!
+//! Every port has an embedded adapter (`satark-embedded`: SQLite, files, a local key)
+//! and an AWS adapter (`satark-aws`: DynamoDB, S3, SQS, KMS); both pass the same
+//! contract suite. Ports are split by privilege: whoever holds only a
+//! [`ReplyAddressSealer`] can never read a reply address; only the notifier is given a
+//! [`ReplyAddressOpener`].
+
+use crate::Lang;
+use crate::conversation::{Conversation, Reply};
+use crate::ids::{Identity, Pseudonym, ReferenceCode, ReportId};
+use crate::report::{MediaKind, Report, ReportStatus};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// Why a storage call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone else wrote first (optimistic concurrency); reload and retry.
+    #[error("conflicting write: the record changed since it was read")]
+    Conflict,
+    /// A new report's reference code is already in use; draw another.
+    #[error("reference code already in use")]
+    ReferenceTaken,
+    /// The backend failed; the operation may succeed if retried.
+    #[error("storage backend: {0}")]
+    Backend(String),
+    /// A stored record could not be read back.
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+}
+
+/// A reply address: the informant's identity encrypted under the contact key. Opaque
+/// bytes everywhere but in the notifier.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedAddress(#[serde(with = "hex_bytes")] pub Vec<u8>);
+
+impl std::fmt::Debug for SealedAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SealedAddress({} bytes)", self.0.len())
+    }
+}
+
+mod hex_bytes {
+    //! Serialises bytes as lowercase hex: plain ASCII in JSON, SQLite and queue bodies.
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        let mut out = String::with_capacity(bytes.len() * 2);
+        for b in bytes {
+            out.push_str(&format!("{b:02x}"));
+        }
+        s.serialize_str(&out)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.len() % 2 != 0 {
+            return Err(serde::de::Error::custom("odd hex length"));
+        }
+        (0..text.len())
+            .step_by(2)
+            .map(|i| {
+                text.get(i..i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| serde::de::Error::custom("bad hex"))
+            })
+            .collect()
+    }
+}
+
+/// Why a key operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("key service: {0}")]
+    Backend(String),
+    #[error("ciphertext could not be opened")]
+    Unreadable,
+}
+
+/// Turns identities into pseudonyms, and message ids into keys that do not embed the
+/// sender (WhatsApp message ids encode the sender's number).
+pub trait Pseudonymizer: Send + Sync {
+    fn pseudonym(&self, identity: &Identity) -> Pseudonym;
+    fn message_key(&self, wamid: &str) -> String;
+}
+
+/// Encrypts an identity into a reply address. Held by the webhook.
+#[async_trait]
+pub trait ReplyAddressSealer: Send + Sync {
+    async fn seal(&self, identity: &Identity) -> Result<SealedAddress, KeyError>;
+}
+
+/// Decrypts a reply address. Held by the notifier only.
+#[async_trait]
+pub trait ReplyAddressOpener: Send + Sync {
+    async fn open(&self, address: &SealedAddress) -> Result<Identity, KeyError>;
+}
+
+/// A stored conversation with its version, for optimistic concurrency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationRecord {
+    pub conversation: Conversation,
+    pub reply_address: Option<SealedAddress>,
+    pub version: u64,
+}
+
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    async fn load(&self, who: &Pseudonym) -> Result<Option<ConversationRecord>, StoreError>;
+    /// Writes the conversation if its stored version is still `expected_version`
+    /// (`None`: it must not exist yet); otherwise [`StoreError::Conflict`].
+    /// Returns the new version.
+    async fn save(
+        &self,
+        who: &Pseudonym,
+        conversation: &Conversation,
+        reply_address: Option<&SealedAddress>,
+        expected_version: Option<u64>,
+    ) -> Result<u64, StoreError>;
+}
+
+/// Remembers which inbound messages were processed, for at least seven days.
+#[async_trait]
+pub trait DedupeStore: Send + Sync {
+    /// Claims `key`; `false` if it was already claimed (a redelivery).
+    async fn claim(&self, key: &str, now: i64) -> Result<bool, StoreError>;
+    /// Gives a claim back after processing failed, so the redelivery is processed.
+    async fn release(&self, key: &str) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// Stores a new report. Idempotent on the report id: storing the same report again
+    /// succeeds without change. A reference code used by another report gives
+    /// [`StoreError::ReferenceTaken`].
+    async fn insert(&self, report: &Report, informant: &Pseudonym) -> Result<(), StoreError>;
+    async fn get(&self, id: &ReportId) -> Result<Option<Report>, StoreError>;
+    /// The status of the informant's own report with this code; `None` for someone
+    /// else's code, so codes cannot be probed.
+    async fn status_for(&self, informant: &Pseudonym, code: &ReferenceCode) -> Result<Option<ReportStatus>, StoreError>;
+    /// Newest first, at most `limit`.
+    async fn list_recent(&self, limit: usize) -> Result<Vec<Report>, StoreError>;
+}
+
+/// A stored piece of evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaRecord {
+    pub report_id: ReportId,
+    pub media_key: String,
+    pub kind: MediaKind,
+    pub mime_type: String,
+    pub size: u64,
+    /// SHA-256 of the bytes stored, hex.
+    pub sha256: String,
+    pub stored_at: i64,
+}
+
+/// Where evidence is kept, encrypted at rest.
+#[async_trait]
+pub trait EvidenceVault: Send + Sync {
+    /// Stores the bytes; idempotent on (report, media key).
+    async fn put(&self, record: &MediaRecord, bytes: &[u8]) -> Result<(), StoreError>;
+    async fn list(&self, report_id: &ReportId) -> Result<Vec<MediaRecord>, StoreError>;
+    async fn read(&self, report_id: &ReportId, media_key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Deletes all evidence of a report (a cancelled or expired draft).
+    async fn discard(&self, report_id: &ReportId) -> Result<(), StoreError>;
+}
+
+/// A message to send to an informant. Carries the reply address sealed, never the number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboundJob {
+    /// Orders sends: one informant's messages go out in order.
+    pub conversation: Pseudonym,
+    pub reply_address: SealedAddress,
+    pub reply: Reply,
+    /// Unique per message, so a redelivered job is sent once.
+    pub job_id: String,
+}
+
+/// A piece of media to fetch into the vault.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaJob {
+    pub report_id: ReportId,
+    pub media_key: String,
+    pub wa_media_id: String,
+    pub kind: MediaKind,
+    pub mime_type: Option<String>,
+    /// To tell the informant if the file cannot be kept.
+    pub conversation: Pseudonym,
+    pub reply_address: SealedAddress,
+    pub lang: Lang,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("queue: {0}")]
+pub struct QueueError(pub String);
+
+#[async_trait]
+pub trait OutboundQueue: Send + Sync {
+    async fn enqueue(&self, job: &OutboundJob) -> Result<(), QueueError>;
+}
+
+#[async_trait]
+pub trait MediaQueue: Send + Sync {
+    async fn enqueue(&self, job: &MediaJob) -> Result<(), QueueError>;
+}
+
+/// Why a send failed, as the notifier needs to know it.
+#[derive(Debug, thiserror::Error)]
+pub enum SendFailure {
+    /// Try again later (rate limits, outages).
+    #[error("temporary send failure: {0}")]
+    Retryable(String),
+    /// WhatsApp's 24-hour window has closed: only a template may be sent now.
+    #[error("the customer-service window has closed")]
+    WindowClosed,
+    /// Will never succeed (invalid message, unreachable user).
+    #[error("permanent send failure: {0}")]
+    Permanent(String),
+}
+
+/// Sends messages to WhatsApp users.
+#[async_trait]
+pub trait Messenger: Send + Sync {
+    async fn send(&self, to: &Identity, reply: &Reply) -> Result<String, SendFailure>;
+}
+
+/// Why media could not be fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchFailure {
+    #[error("media is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("temporary fetch failure: {0}")]
+    Retryable(String),
+    #[error("media cannot be fetched: {0}")]
+    Permanent(String),
+}
+
+/// Downloads inbound media from WhatsApp.
+#[async_trait]
+pub trait MediaSource: Send + Sync {
+    /// The bytes and the MIME type WhatsApp reports, refusing more than `max_bytes`.
+    async fn fetch(&self, wa_media_id: &str, max_bytes: u64) -> Result<(Vec<u8>, Option<String>), FetchFailure>;
+}
+
+/// Fresh random bytes (ids and reference codes).
+pub trait Entropy: Send + Sync {
+    fn fill(&self, buf: &mut [u8]);
+}

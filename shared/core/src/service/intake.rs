@@ -1,0 +1,196 @@
+//! Intake: one inbound WhatsApp message through the conversation, exactly once in effect.
+
+use crate::conversation::{self, Conversation, Effect, Inbound, Reply, StepContext};
+use crate::i18n::Catalog;
+use crate::ids::{Identity, Pseudonym};
+use crate::ports::{
+    ConversationStore, DedupeStore, Entropy, EvidenceVault, MediaJob, MediaQueue, OutboundJob, OutboundQueue, Pseudonymizer,
+    ReplyAddressSealer, ReportStore, SealedAddress, StoreError,
+};
+use std::sync::Arc;
+
+/// How many times a step is retried when another message of the same informant was
+/// written concurrently (or a reference code clashed).
+const MAX_ATTEMPTS: usize = 8;
+
+/// The ports intake needs; note it holds a sealer, never an opener.
+#[derive(Clone)]
+pub struct IntakePorts {
+    pub conversations: Arc<dyn ConversationStore>,
+    pub dedupe: Arc<dyn DedupeStore>,
+    pub reports: Arc<dyn ReportStore>,
+    pub outbound: Arc<dyn OutboundQueue>,
+    pub media: Arc<dyn MediaQueue>,
+    pub pseudonyms: Arc<dyn Pseudonymizer>,
+    pub sealer: Arc<dyn ReplyAddressSealer>,
+    pub entropy: Arc<dyn Entropy>,
+    /// To delete the evidence of cancelled and expired drafts.
+    pub vault: Arc<dyn EvidenceVault>,
+}
+
+/// Runs the conversation for inbound messages.
+pub struct Intake {
+    ports: IntakePorts,
+    range: Arc<crate::range::RangeConfig>,
+    catalog: Arc<Catalog>,
+}
+
+/// What became of one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageOutcome {
+    Processed { replies: usize },
+    /// Already processed (a redelivery): nothing done.
+    Duplicate,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    #[error("queue: {0}")]
+    Queue(#[from] crate::ports::QueueError),
+    #[error("key service: {0}")]
+    Key(#[from] crate::ports::KeyError),
+    #[error("gave up after {MAX_ATTEMPTS} conflicting writes")]
+    Contention,
+}
+
+impl Intake {
+    pub fn new(ports: IntakePorts, range: Arc<crate::range::RangeConfig>, catalog: Arc<Catalog>) -> Self {
+        Intake { ports, range, catalog }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn range(&self) -> &crate::range::RangeConfig {
+        &self.range
+    }
+
+    /// Processes one message from `identity`. `inbound.message_id` is WhatsApp's wamid;
+    /// it is replaced by a keyed hash before anything is stored, since a wamid encodes
+    /// the sender's number. On error nothing is claimed, so WhatsApp's redelivery is
+    /// processed afresh.
+    pub async fn handle(&self, identity: &Identity, mut inbound: Inbound, now: i64) -> Result<MessageOutcome, IntakeError> {
+        let key = self.ports.pseudonyms.message_key(&inbound.message_id);
+        inbound.message_id = key.clone();
+        if !self.ports.dedupe.claim(&key, now).await? {
+            return Ok(MessageOutcome::Duplicate);
+        }
+        match self.process(identity, &inbound, now).await {
+            Ok(outcome) => Ok(outcome),
+            Err(err) => {
+                // Best effort: if the release fails too, the claim keeps the message
+                // from being processed twice, which is the lesser harm.
+                let _ = self.ports.dedupe.release(&key).await;
+                Err(err)
+            }
+        }
+    }
+
+    async fn process(&self, identity: &Identity, inbound: &Inbound, now: i64) -> Result<MessageOutcome, IntakeError> {
+        let who = self.ports.pseudonyms.pseudonym(identity);
+        let mut reroll: Option<[u8; 4]> = None;
+        for _ in 0..MAX_ATTEMPTS {
+            let record = self.ports.conversations.load(&who).await?;
+            let (mut conversation, version, stored_address) = match record {
+                Some(r) => (r.conversation, Some(r.version), r.reply_address),
+                None => (Conversation::default(), None, None),
+            };
+            if let (Some(fresh), Some(draft)) = (reroll, conversation.draft.as_mut()) {
+                draft.reroll_reference(fresh);
+            }
+            // Sealing costs a key-service call; an informant's address never changes.
+            let address = match stored_address {
+                Some(a) => a,
+                None => self.ports.sealer.seal(identity).await?,
+            };
+            let mut entropy = [0u8; 20];
+            self.ports.entropy.fill(&mut entropy);
+            let ctx = StepContext { now, entropy, range: &self.range, catalog: &self.catalog };
+            let mut outcome = conversation::step(&conversation, inbound, &ctx);
+
+            // Reports are stored before the state is saved: the insert is idempotent
+            // on the report id, so a retry after a conflict cannot lose or double it.
+            let mut replies = vec![];
+            let mut media_jobs = vec![];
+            let mut discards = vec![];
+            let mut retry = false;
+            for effect in &outcome.effects {
+                match effect {
+                    Effect::SubmitReport(report) => match self.ports.reports.insert(report, &who).await {
+                        Ok(()) => {}
+                        Err(StoreError::ReferenceTaken) => {
+                            let mut fresh = [0u8; 4];
+                            self.ports.entropy.fill(&mut fresh);
+                            reroll = Some(fresh);
+                            retry = true;
+                            break;
+                        }
+                        Err(e) => return Err(e.into()),
+                    },
+                    Effect::LookupStatus { code, lang } => {
+                        let status = self.ports.reports.status_for(&who, code).await?;
+                        replies.push(conversation::status_reply(&self.catalog, *lang, code, status));
+                    }
+                    Effect::FetchMedia { report_id, media_key, wa_media_id, kind, mime_type } => {
+                        media_jobs.push(MediaJob {
+                            report_id: report_id.clone(),
+                            media_key: media_key.clone(),
+                            wa_media_id: wa_media_id.clone(),
+                            kind: *kind,
+                            mime_type: mime_type.clone(),
+                            conversation: who.clone(),
+                            reply_address: address.clone(),
+                            lang: outcome.conversation.lang.unwrap_or(crate::Lang::Hi),
+                        });
+                    }
+                    Effect::DiscardDraft { report_id } => discards.push(report_id.clone()),
+                }
+            }
+            if retry {
+                // Another report holds this reference code: draw a new one and step again.
+                continue;
+            }
+            replies.append(&mut outcome.replies);
+
+            match self.ports.conversations.save(&who, &outcome.conversation, Some(&address), version).await {
+                Ok(_) => {}
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            for job in &media_jobs {
+                self.ports.media.enqueue(job).await?;
+            }
+            for report_id in &discards {
+                // The citizen cancelled or the draft expired: its evidence goes too.
+                // Media still in flight is dropped by the ingest, which re-checks.
+                self.ports.vault.discard(report_id).await?;
+            }
+            let count = replies.len();
+            self.enqueue_replies(&who, &address, &inbound.message_id, replies).await?;
+            return Ok(MessageOutcome::Processed { replies: count });
+        }
+        Err(IntakeError::Contention)
+    }
+
+    async fn enqueue_replies(
+        &self,
+        who: &Pseudonym,
+        address: &SealedAddress,
+        message_key: &str,
+        replies: Vec<Reply>,
+    ) -> Result<(), IntakeError> {
+        for (i, reply) in replies.into_iter().enumerate() {
+            let job = OutboundJob {
+                conversation: who.clone(),
+                reply_address: address.clone(),
+                reply,
+                job_id: format!("{message_key}.{i}"),
+            };
+            self.ports.outbound.enqueue(&job).await?;
+        }
+        Ok(())
+    }
+}

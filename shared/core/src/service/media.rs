@@ -1,0 +1,126 @@
+//! Media ingest: fetch a piece of evidence from WhatsApp into the vault.
+
+use crate::conversation::Reply;
+use crate::i18n::Catalog;
+use crate::ports::{
+    ConversationStore, EvidenceVault, FetchFailure, MediaJob, MediaRecord, MediaSource, OutboundJob,
+    OutboundQueue, QueueError, ReportStore, StoreError,
+};
+use crate::report::MediaKind;
+use sha2_free_hex::hex_lower;
+use std::sync::Arc;
+
+/// WhatsApp's own size limits per kind (reference §7): nothing larger can arrive
+/// legitimately, so anything larger is refused before it is read.
+pub fn max_media_bytes(kind: MediaKind) -> u64 {
+    const MB: u64 = 1024 * 1024;
+    match kind {
+        MediaKind::Photo => 5 * MB,
+        MediaKind::Voice | MediaKind::Audio | MediaKind::Video => 16 * MB,
+        MediaKind::Document => 100 * MB,
+    }
+}
+
+/// Hashes stored evidence. Supplied by the caller so that this crate stays free of
+/// cryptographic dependencies it does not otherwise need.
+pub type Digest = fn(&[u8]) -> [u8; 32];
+
+pub struct MediaIngest {
+    pub source: Arc<dyn MediaSource>,
+    pub vault: Arc<dyn EvidenceVault>,
+    pub reports: Arc<dyn ReportStore>,
+    pub conversations: Arc<dyn ConversationStore>,
+    pub outbound: Arc<dyn OutboundQueue>,
+    pub catalog: Arc<Catalog>,
+    pub sha256: Digest,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaIngestError {
+    #[error("fetch: {0}")]
+    Fetch(#[from] FetchFailure),
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+impl MediaIngestError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            MediaIngestError::Fetch(FetchFailure::Retryable(_)) | MediaIngestError::Store(StoreError::Backend(_)) | MediaIngestError::Queue(_)
+        )
+    }
+}
+
+/// What became of a media job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestOutcome {
+    Stored,
+    /// The draft it belonged to was cancelled or expired meanwhile.
+    Dropped,
+    /// Over the size limit; the informant was told.
+    Refused,
+}
+
+impl MediaIngest {
+    pub async fn ingest(&self, job: &MediaJob, now: i64) -> Result<IngestOutcome, MediaIngestError> {
+        if !self.still_wanted(job).await? {
+            return Ok(IngestOutcome::Dropped);
+        }
+        let limit = max_media_bytes(job.kind);
+        let (bytes, reported_mime) = match self.source.fetch(&job.wa_media_id, limit).await {
+            Ok(fetched) => fetched,
+            Err(FetchFailure::TooLarge { .. }) => {
+                self.tell(job, "media-too-large").await?;
+                return Ok(IngestOutcome::Refused);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let record = MediaRecord {
+            report_id: job.report_id.clone(),
+            media_key: job.media_key.clone(),
+            kind: job.kind,
+            mime_type: job
+                .mime_type
+                .clone()
+                .or(reported_mime)
+                .unwrap_or_else(|| "application/octet-stream".into()),
+            size: bytes.len() as u64,
+            sha256: hex_lower(&(self.sha256)(&bytes)),
+            stored_at: now,
+        };
+        self.vault.put(&record, &bytes).await?;
+        Ok(IngestOutcome::Stored)
+    }
+
+    /// Media belongs to a submitted report or to the informant's current draft.
+    async fn still_wanted(&self, job: &MediaJob) -> Result<bool, MediaIngestError> {
+        if self.reports.get(&job.report_id).await?.is_some() {
+            return Ok(true);
+        }
+        let record = self.conversations.load(&job.conversation).await?;
+        Ok(record
+            .and_then(|r| r.conversation.draft)
+            .is_some_and(|d| d.report_id == job.report_id))
+    }
+
+    async fn tell(&self, job: &MediaJob, key: &str) -> Result<(), MediaIngestError> {
+        let reply = Reply::Text { body: self.catalog.plain(job.lang, key) };
+        let notice = OutboundJob {
+            conversation: job.conversation.clone(),
+            reply_address: job.reply_address.clone(),
+            reply,
+            job_id: format!("{}.media-notice", job.media_key),
+        };
+        Ok(self.outbound.enqueue(&notice).await?)
+    }
+}
+
+/// Hex without a dependency.
+mod sha2_free_hex {
+    pub fn hex_lower(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}

@@ -1,0 +1,13 @@
+//! Application services: the domain's use cases, written against the ports only.
+//!
+//! [`Intake`] is what the webhook runs for each inbound message; [`Notifier`] what the
+//! outbound queue's consumer runs; [`MediaIngest`] what the media queue's consumer runs.
+//! Lambda functions and `satark serve` wire adapters into these and hand over.
+
+mod intake;
+mod media;
+mod notifier;
+
+pub use intake::{Intake, IntakeError, IntakePorts, MessageOutcome};
+pub use media::{Digest, IngestOutcome, MediaIngest, MediaIngestError, max_media_bytes};
+pub use notifier::{DeliveryError, Notifier};
