@@ -1,0 +1,162 @@
+//! Contract suites for Satark's ports.
+//!
+//! Each function exercises one port through its trait only and panics (with a
+//! message) where the adapter breaks the contract. Adapter crates call them from their
+//! tests: the embedded adapters on SQLite, the AWS adapters on DynamoDB Local and
+//! moto. Every call uses fresh random-looking keys, so suites can share a backend.
+
+use satark_core::conversation::{Conversation, Stage};
+use satark_core::ids::{Identity, Pseudonym, ReferenceCode, ReportId};
+use satark_core::ports::{
+    ConversationStore, DedupeStore, EvidenceVault, MediaRecord, Pseudonymizer, ReplyAddressOpener, ReplyAddressSealer,
+    ReportStore, SealedAddress, StoreError,
+};
+use satark_core::report::{DetailItem, MediaKind, Report, ReportStatus, StationChoice};
+use satark_core::Lang;
+
+/// A unique suffix per call, so suites can run against a shared backend.
+fn unique(tag: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{tag}{nanos:x}{}", COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+fn report_id(seed: &str) -> ReportId {
+    let mut bytes = [0u8; 16];
+    for (i, b) in seed.bytes().enumerate() {
+        bytes[i % 16] = bytes[i % 16].wrapping_mul(31).wrapping_add(b);
+    }
+    ReportId::from_entropy(&bytes)
+}
+
+/// A report as the conversation would submit it.
+pub fn sample_report(seed: &str) -> Report {
+    let id = report_id(seed);
+    Report {
+        reference: ReferenceCode::new("JNP", &id.as_str().as_bytes()[..4]),
+        id,
+        district: "JNP".into(),
+        station: StationChoice::Known(3),
+        category: "illicit_liquor".into(),
+        items: vec![DetailItem::Text { body: "कच्ची शराब".into(), at: 1_767_081_600 }],
+        place: None,
+        when: None,
+        language: Lang::Hi,
+        status: ReportStatus::Received,
+        submitted_at: 1_767_081_600,
+        via_poster: false,
+    }
+}
+
+/// Conversations: absent until saved; optimistic concurrency on versions.
+pub async fn conversation_store(store: &dyn ConversationStore) {
+    let who = Pseudonym::new(unique("p1:conv"));
+    assert!(store.load(&who).await.expect("load").is_none(), "a new pseudonym has no conversation");
+    let mut conv = Conversation { stage: Stage::Menu, lang: Some(Lang::Ur), ..Conversation::default() };
+    let address = SealedAddress(vec![1, 2, 3, 250]);
+    let v1 = store.save(&who, &conv, Some(&address), None).await.expect("first save");
+    assert!(
+        matches!(store.save(&who, &conv, Some(&address), None).await, Err(StoreError::Conflict)),
+        "creating twice is a conflict"
+    );
+    let loaded = store.load(&who).await.expect("load").expect("present");
+    assert_eq!(loaded.conversation, conv);
+    assert_eq!(loaded.reply_address.as_ref(), Some(&address));
+    assert_eq!(loaded.version, v1);
+
+    conv.stage = Stage::AskStatusCode;
+    let v2 = store.save(&who, &conv, None, Some(v1)).await.expect("update");
+    assert_ne!(v1, v2);
+    assert!(
+        matches!(store.save(&who, &conv, None, Some(v1)).await, Err(StoreError::Conflict)),
+        "a stale version is a conflict"
+    );
+    let loaded = store.load(&who).await.expect("load").expect("present");
+    assert_eq!(loaded.conversation.stage, Stage::AskStatusCode);
+    assert_eq!(loaded.reply_address.as_ref(), Some(&address), "saving without an address keeps the stored one");
+}
+
+/// Dedupe: a key is claimed once; a released key can be claimed again.
+pub async fn dedupe_store(store: &dyn DedupeStore) {
+    let key = unique("m1:");
+    assert!(store.claim(&key, 1_000).await.expect("claim"));
+    assert!(!store.claim(&key, 1_001).await.expect("claim again"), "second claim is a duplicate");
+    store.release(&key).await.expect("release");
+    assert!(store.claim(&key, 1_002).await.expect("claim after release"));
+}
+
+/// Reports: idempotent insert, reference codes unique, status only for the informant.
+pub async fn report_store(store: &dyn ReportStore) {
+    let informant = Pseudonym::new(unique("p1:rep"));
+    let other = Pseudonym::new(unique("p1:other"));
+    let report = sample_report(&unique("r"));
+    store.insert(&report, &informant).await.expect("insert");
+    store.insert(&report, &informant).await.expect("inserting the same report again is a no-op");
+    assert_eq!(store.get(&report.id).await.expect("get").as_ref(), Some(&report));
+
+    let mut clash = sample_report(&unique("r"));
+    clash.reference = report.reference.clone();
+    assert!(
+        matches!(store.insert(&clash, &other).await, Err(StoreError::ReferenceTaken)),
+        "a reference code belongs to one report"
+    );
+    assert!(store.get(&clash.id).await.expect("get").is_none());
+
+    assert_eq!(store.status_for(&informant, &report.reference).await.expect("status"), Some(ReportStatus::Received));
+    assert_eq!(store.status_for(&other, &report.reference).await.expect("status"), None, "not someone else's");
+    let recent = store.list_recent(1000).await.expect("list");
+    assert!(recent.iter().any(|r| r.id == report.id));
+}
+
+/// Evidence: bytes round-trip, records list, discard removes both.
+pub async fn evidence_vault(vault: &dyn EvidenceVault) {
+    let report_id = report_id(&unique("v"));
+    let bytes: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+    let record = MediaRecord {
+        report_id: report_id.clone(),
+        media_key: unique("m1:"),
+        kind: MediaKind::Photo,
+        mime_type: "image/jpeg".into(),
+        size: bytes.len() as u64,
+        sha256: "00".repeat(32),
+        stored_at: 1_767_081_600,
+    };
+    vault.put(&record, &bytes).await.expect("put");
+    vault.put(&record, &bytes).await.expect("put is idempotent");
+    assert_eq!(vault.list(&report_id).await.expect("list"), vec![record.clone()]);
+    assert_eq!(vault.read(&report_id, &record.media_key).await.expect("read").as_deref(), Some(bytes.as_slice()));
+    assert!(vault.read(&report_id, "m1:nope").await.expect("read").is_none());
+    vault.discard(&report_id).await.expect("discard");
+    assert!(vault.list(&report_id).await.expect("list").is_empty());
+    assert!(vault.read(&report_id, &record.media_key).await.expect("read").is_none());
+}
+
+/// Keys: stable, versioned pseudonyms; reply addresses that only the opener reads and
+/// that do not contain the identity.
+pub async fn identity_keys(
+    pseudonyms: &dyn Pseudonymizer,
+    sealer: &dyn ReplyAddressSealer,
+    opener: &dyn ReplyAddressOpener,
+) {
+    let number = Identity::WaId("919876543210".into());
+    let bsuid = Identity::UserId("IN.1410018717833190".into());
+    let p = pseudonyms.pseudonym(&number);
+    assert_eq!(p, pseudonyms.pseudonym(&number), "pseudonyms are stable");
+    assert_ne!(p, pseudonyms.pseudonym(&bsuid));
+    assert!(p.as_str().contains(':'), "pseudonyms carry a key version");
+    assert!(!p.as_str().contains("9876543210"));
+    let key = pseudonyms.message_key("wamid.HBgMOTE5ODc2NTQzMjEwFQIAEhgUM0VCMEFBMDAwMDAwMDAwMDAwMDEA");
+    assert!(!key.contains("HBgM"), "message keys do not embed the wamid");
+
+    for identity in [number, bsuid] {
+        let sealed = sealer.seal(&identity).await.expect("seal");
+        let plain = identity.canonical_bytes();
+        assert!(!sealed.0.windows(plain.len()).any(|w| w == plain.as_slice()), "ciphertext hides the identity");
+        assert_eq!(opener.open(&sealed).await.expect("open"), identity);
+    }
+    assert!(opener.open(&SealedAddress(vec![0; 40])).await.is_err(), "garbage does not open");
+}

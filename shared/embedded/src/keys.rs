@@ -1,0 +1,227 @@
+//! A local key file in place of KMS.
+//!
+//! Three independent 256-bit keys, generated on first start and kept in
+//! `keys.json` (mode 0600) in the data directory: the pseudonym HMAC key, the contact
+//! key (reply addresses) and the evidence key. Losing the file makes pseudonyms,
+//! reply addresses and evidence unreadable, which is the point of keeping it apart.
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use async_trait::async_trait;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use satark_core::ids::{Identity, Pseudonym};
+use satark_core::ports::{Entropy, KeyError, Pseudonymizer, ReplyAddressOpener, ReplyAddressSealer, SealedAddress};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use std::path::Path;
+
+/// Pseudonyms carry the key version, so the key can be replaced and old and new
+/// pseudonyms told apart.
+const PSEUDONYM_VERSION: &str = "p1";
+/// Bound into every reply-address ciphertext, like KMS's encryption context: it names
+/// the purpose, never a person.
+const REPLY_ADDRESS_AAD: &[u8] = b"satark/reply-address/v1";
+const NONCE_LEN: usize = 12;
+
+#[derive(Serialize, Deserialize)]
+struct KeyFile {
+    version: u32,
+    pseudonym_key: String,
+    contact_key: String,
+    evidence_key: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    #[error("key file {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("key file {path} is malformed: {reason}")]
+    Malformed { path: String, reason: String },
+}
+
+/// The local keys. Cloning shares nothing mutable.
+#[derive(Clone)]
+pub struct LocalKeys {
+    pseudonym_key: [u8; 32],
+    contact_key: [u8; 32],
+    evidence_key: [u8; 32],
+}
+
+impl std::fmt::Debug for LocalKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LocalKeys(<secret>)")
+    }
+}
+
+impl LocalKeys {
+    /// Loads `keys.json` from `dir`, creating it with fresh random keys if absent.
+    pub fn load_or_create(dir: &Path) -> Result<Self, KeyFileError> {
+        let path = dir.join("keys.json");
+        let shown = path.display().to_string();
+        let io = |source| KeyFileError::Io { path: shown.clone(), source };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let bad = |reason: String| KeyFileError::Malformed { path: shown.clone(), reason };
+                let file: KeyFile = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+                let key = |hex_key: &str| -> Result<[u8; 32], KeyFileError> {
+                    let bytes = hex::decode(hex_key).map_err(|e| bad(e.to_string()))?;
+                    bytes.try_into().map_err(|_| bad("a key is not 32 bytes".into()))
+                };
+                Ok(LocalKeys {
+                    pseudonym_key: key(&file.pseudonym_key)?,
+                    contact_key: key(&file.contact_key)?,
+                    evidence_key: key(&file.evidence_key)?,
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let keys = LocalKeys::random();
+                let file = KeyFile {
+                    version: 1,
+                    pseudonym_key: hex::encode(keys.pseudonym_key),
+                    contact_key: hex::encode(keys.contact_key),
+                    evidence_key: hex::encode(keys.evidence_key),
+                };
+                let text = serde_json::to_string_pretty(&file).map_err(|e| KeyFileError::Malformed {
+                    path: shown.clone(),
+                    reason: e.to_string(),
+                })?;
+                write_private(&path, text.as_bytes()).map_err(io)?;
+                Ok(keys)
+            }
+            Err(e) => Err(io(e)),
+        }
+    }
+
+    /// Fresh keys that live only in memory (tests).
+    pub fn random() -> Self {
+        let mut rng = rand::rng();
+        let mut k = || {
+            let mut key = [0u8; 32];
+            rng.fill_bytes(&mut key);
+            key
+        };
+        LocalKeys { pseudonym_key: k(), contact_key: k(), evidence_key: k() }
+    }
+
+    fn hmac(&self, label: &[u8], data: &[u8]) -> String {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.pseudonym_key).unwrap_or_else(|_| unreachable!());
+        mac.update(label);
+        mac.update(data);
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    pub(crate) fn evidence_cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new(&self.evidence_key.into())
+    }
+}
+
+/// Encrypts with a random nonce, output `nonce || ciphertext`.
+pub(crate) fn seal_bytes(cipher: &Aes256Gcm, aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, KeyError> {
+    let mut nonce = [0u8; NONCE_LEN];
+    rand::rng().fill_bytes(&mut nonce);
+    let sealed = cipher
+        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad })
+        .map_err(|_| KeyError::Backend("encryption failed".into()))?;
+    Ok([nonce.as_slice(), &sealed].concat())
+}
+
+pub(crate) fn open_bytes(cipher: &Aes256Gcm, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, KeyError> {
+    if sealed.len() < NONCE_LEN {
+        return Err(KeyError::Unreadable);
+    }
+    let (nonce, body) = sealed.split_at(NONCE_LEN);
+    cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad }).map_err(|_| KeyError::Unreadable)
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+impl Pseudonymizer for LocalKeys {
+    fn pseudonym(&self, identity: &Identity) -> Pseudonym {
+        let digest = self.hmac(b"satark/pseudonym/v1\0", &identity.canonical_bytes());
+        Pseudonym::new(format!("{PSEUDONYM_VERSION}:{digest}"))
+    }
+
+    fn message_key(&self, wamid: &str) -> String {
+        format!("m1:{}", self.hmac(b"satark/message/v1\0", wamid.as_bytes()))
+    }
+}
+
+#[async_trait]
+impl ReplyAddressSealer for LocalKeys {
+    async fn seal(&self, identity: &Identity) -> Result<SealedAddress, KeyError> {
+        let cipher = Aes256Gcm::new(&self.contact_key.into());
+        seal_bytes(&cipher, REPLY_ADDRESS_AAD, &identity.canonical_bytes()).map(SealedAddress)
+    }
+}
+
+#[async_trait]
+impl ReplyAddressOpener for LocalKeys {
+    async fn open(&self, address: &SealedAddress) -> Result<Identity, KeyError> {
+        let cipher = Aes256Gcm::new(&self.contact_key.into());
+        let plain = open_bytes(&cipher, REPLY_ADDRESS_AAD, &address.0)?;
+        Identity::from_canonical_bytes(&plain).ok_or(KeyError::Unreadable)
+    }
+}
+
+/// Randomness from the operating system.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OsEntropy;
+
+impl Entropy for OsEntropy {
+    fn fill(&self, buf: &mut [u8]) {
+        rand::rng().fill_bytes(buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn key_file_round_trips_and_addresses_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let keys = LocalKeys::load_or_create(dir.path()).expect("create");
+        let again = LocalKeys::load_or_create(dir.path()).expect("load");
+        let who = Identity::WaId("919876543210".into());
+        assert_eq!(keys.pseudonym(&who), again.pseudonym(&who));
+        assert!(keys.pseudonym(&who).as_str().starts_with("p1:"));
+        assert_ne!(keys.pseudonym(&who), keys.pseudonym(&Identity::UserId("919876543210".into())));
+        let sealed = keys.seal(&who).await.expect("seal");
+        assert_eq!(again.open(&sealed).await.expect("open"), who);
+        let mut tampered = sealed.clone();
+        if let Some(b) = tampered.0.last_mut() {
+            *b ^= 1;
+        }
+        assert!(matches!(again.open(&tampered).await, Err(KeyError::Unreadable)));
+        assert!(matches!(LocalKeys::random().open(&sealed).await, Err(KeyError::Unreadable)));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("keys.json")).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn message_keys_hide_the_wamid() {
+        let keys = LocalKeys::random();
+        let wamid = "wamid.HBgMOTE5ODc2NTQzMjEwFQIAEhgUM0VCMEFBMDAwMDAwMDAwMDAwMDEA";
+        let key = keys.message_key(wamid);
+        assert!(!key.contains("HBgM"));
+        assert_eq!(key, keys.message_key(wamid));
+    }
+}

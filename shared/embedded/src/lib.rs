@@ -1,0 +1,33 @@
+//! Embedded adapters: Satark's ports on one machine, for `satark serve`, tests and
+//! small on-premises installs.
+//!
+//! - [`Store`]: one SQLite database (bundled, WAL) for conversations, dedupe records,
+//!   reports, evidence metadata and queues.
+//! - [`LocalKeys`]: a key file standing in for KMS: an HMAC key for pseudonyms and an
+//!   AES-256-GCM key for reply addresses and evidence.
+//! - [`FileVault`]: evidence as AES-256-GCM encrypted files.
+//! - [`SqliteQueue`]: durable in-process queues with retries, per-group order and a
+//!   dead-letter state, the same rules as the SQS queues on AWS.
+
+mod keys;
+mod queue;
+mod store;
+mod vault;
+
+pub use keys::{KeyFileError, LocalKeys, OsEntropy};
+pub use queue::{JobFailure, QueueStats, SqliteQueue, WorkerConfig};
+pub use store::Store;
+pub use vault::FileVault;
+
+/// Errors opening the embedded store.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("data directory {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+pub(crate) fn backend(e: impl std::fmt::Display) -> satark_core::ports::StoreError {
+    satark_core::ports::StoreError::Backend(e.to_string())
+}

@@ -1,0 +1,276 @@
+//! The SQLite database behind the embedded adapters.
+
+use crate::{EmbeddedError, backend};
+use async_trait::async_trait;
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use satark_core::conversation::Conversation;
+use satark_core::ids::{Pseudonym, ReferenceCode, ReportId};
+use satark_core::ports::{ConversationRecord, ConversationStore, DedupeStore, ReportStore, SealedAddress, StoreError};
+use satark_core::report::{Report, ReportStatus, StationChoice};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Dedupe records are kept this long: WhatsApp redelivers for up to seven days.
+pub const DEDUPE_RETENTION_SECS: i64 = 8 * 24 * 60 * 60;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS conversations (
+    pseudonym     TEXT PRIMARY KEY,
+    version       INTEGER NOT NULL,
+    state         TEXT NOT NULL,
+    reply_address TEXT,
+    updated_at    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dedupe (
+    key     TEXT PRIMARY KEY,
+    seen_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dedupe_seen ON dedupe(seen_at);
+CREATE TABLE IF NOT EXISTS reports (
+    id           TEXT PRIMARY KEY,
+    reference    TEXT NOT NULL UNIQUE,
+    informant    TEXT NOT NULL,
+    district     TEXT NOT NULL,
+    station      INTEGER,
+    category     TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    submitted_at INTEGER NOT NULL,
+    body         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reports_informant ON reports(informant);
+CREATE INDEX IF NOT EXISTS reports_submitted ON reports(submitted_at);
+CREATE TABLE IF NOT EXISTS media (
+    report_id TEXT NOT NULL,
+    media_key TEXT NOT NULL,
+    record    TEXT NOT NULL,
+    PRIMARY KEY (report_id, media_key)
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue       TEXT NOT NULL,
+    group_key   TEXT NOT NULL,
+    dedupe_key  TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    not_before  INTEGER NOT NULL DEFAULT 0,
+    state       TEXT NOT NULL DEFAULT 'ready',
+    last_error  TEXT,
+    UNIQUE (queue, dedupe_key)
+);
+CREATE INDEX IF NOT EXISTS jobs_ready ON jobs(queue, state, group_key, id);
+";
+
+/// One SQLite database shared by all embedded adapters. Calls are short and made
+/// under a mutex; SQLite in WAL mode answers them in microseconds.
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    claims: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, EmbeddedError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| EmbeddedError::Io { path: dir.display().to_string(), source })?;
+        }
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Self::init(conn)
+    }
+
+    /// A private in-memory database (tests).
+    pub fn in_memory() -> Result<Self, EmbeddedError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, EmbeddedError> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Store { conn: Arc::new(Mutex::new(conn)), claims: Arc::new(AtomicU64::new(0)) })
+    }
+
+    /// Runs `f` with the connection.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
+        let conn = self.conn.lock().map_err(|_| StoreError::Backend("database lock poisoned".into()))?;
+        f(&conn).map_err(backend)
+    }
+
+    /// Sets a report's status (the dashboard's job in later work; tests use it now).
+    pub fn set_report_status(&self, id: &ReportId, status: ReportStatus) -> Result<bool, StoreError> {
+        let report = self.with(|c| {
+            c.query_row("SELECT body FROM reports WHERE id = ?1", [id.as_str()], |r| r.get::<_, String>(0)).optional()
+        })?;
+        let Some(body) = report else { return Ok(false) };
+        let mut report: Report = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        report.status = status;
+        let body = serde_json::to_string(&report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.with(|c| {
+            c.execute(
+                "UPDATE reports SET status = ?2, body = ?3 WHERE id = ?1",
+                params![id.as_str(), status.as_str(), body],
+            )
+        })?;
+        Ok(true)
+    }
+
+    /// Every report (tests and exports).
+    pub fn count_reports(&self) -> Result<u64, StoreError> {
+        self.with(|c| c.query_row("SELECT COUNT(*) FROM reports", [], |r| r.get::<_, i64>(0)))
+            .map(|n| n.max(0) as u64)
+    }
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+#[async_trait]
+impl ConversationStore for Store {
+    async fn load(&self, who: &Pseudonym) -> Result<Option<ConversationRecord>, StoreError> {
+        let row = self.with(|c| {
+            c.query_row(
+                "SELECT state, reply_address, version FROM conversations WHERE pseudonym = ?1",
+                [who.as_str()],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?)),
+            )
+            .optional()
+        })?;
+        let Some((state, address, version)) = row else { return Ok(None) };
+        let conversation: Conversation = serde_json::from_str(&state).map_err(corrupt)?;
+        let reply_address = match address {
+            Some(a) => Some(serde_json::from_str::<SealedAddress>(&a).map_err(corrupt)?),
+            None => None,
+        };
+        Ok(Some(ConversationRecord { conversation, reply_address, version: version.max(0) as u64 }))
+    }
+
+    async fn save(
+        &self,
+        who: &Pseudonym,
+        conversation: &Conversation,
+        reply_address: Option<&SealedAddress>,
+        expected_version: Option<u64>,
+    ) -> Result<u64, StoreError> {
+        let state = serde_json::to_string(conversation).map_err(corrupt)?;
+        let address = reply_address.map(serde_json::to_string).transpose().map_err(corrupt)?;
+        let updated_at = conversation.last_inbound_at.unwrap_or(0);
+        let conn = self.conn.lock().map_err(|_| StoreError::Backend("database lock poisoned".into()))?;
+        match expected_version {
+            None => {
+                let inserted = conn
+                    .execute(
+                        "INSERT INTO conversations (pseudonym, version, state, reply_address, updated_at)
+                         VALUES (?1, 1, ?2, ?3, ?4) ON CONFLICT(pseudonym) DO NOTHING",
+                        params![who.as_str(), state, address, updated_at],
+                    )
+                    .map_err(backend)?;
+                if inserted == 0 { Err(StoreError::Conflict) } else { Ok(1) }
+            }
+            Some(expected) => {
+                let next = expected + 1;
+                let updated = conn
+                    .execute(
+                        "UPDATE conversations SET version = ?3, state = ?4,
+                             reply_address = COALESCE(?5, reply_address), updated_at = ?6
+                         WHERE pseudonym = ?1 AND version = ?2",
+                        params![who.as_str(), expected as i64, next as i64, state, address, updated_at],
+                    )
+                    .map_err(backend)?;
+                if updated == 0 { Err(StoreError::Conflict) } else { Ok(next) }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl DedupeStore for Store {
+    async fn claim(&self, key: &str, now: i64) -> Result<bool, StoreError> {
+        // Prune expired records now and then, not on every message.
+        if self.claims.fetch_add(1, Ordering::Relaxed) % 256 == 0 {
+            self.with(|c| c.execute("DELETE FROM dedupe WHERE seen_at < ?1", [now - DEDUPE_RETENTION_SECS]))?;
+        }
+        let inserted = self.with(|c| {
+            c.execute("INSERT INTO dedupe (key, seen_at) VALUES (?1, ?2) ON CONFLICT(key) DO NOTHING", params![key, now])
+        })?;
+        Ok(inserted == 1)
+    }
+
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        self.with(|c| c.execute("DELETE FROM dedupe WHERE key = ?1", [key])).map(|_| ())
+    }
+}
+
+fn station_number(station: StationChoice) -> Option<i64> {
+    match station {
+        StationChoice::Known(n) => Some(i64::from(n)),
+        StationChoice::DontKnow => None,
+    }
+}
+
+#[async_trait]
+impl ReportStore for Store {
+    async fn insert(&self, report: &Report, informant: &Pseudonym) -> Result<(), StoreError> {
+        let body = serde_json::to_string(report).map_err(corrupt)?;
+        let conn = self.conn.lock().map_err(|_| StoreError::Backend("database lock poisoned".into()))?;
+        let result = conn.execute(
+            "INSERT INTO reports (id, reference, informant, district, station, category, status, submitted_at, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO NOTHING",
+            params![
+                report.id.as_str(),
+                report.reference.as_str(),
+                informant.as_str(),
+                report.district,
+                station_number(report.station),
+                report.category,
+                report.status.as_str(),
+                report.submitted_at,
+                body
+            ],
+        );
+        match result {
+            Ok(_) => Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::ConstraintViolation => {
+                Err(StoreError::ReferenceTaken)
+            }
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn get(&self, id: &ReportId) -> Result<Option<Report>, StoreError> {
+        let body = self.with(|c| {
+            c.query_row("SELECT body FROM reports WHERE id = ?1", [id.as_str()], |r| r.get::<_, String>(0)).optional()
+        })?;
+        body.map(|b| serde_json::from_str(&b).map_err(corrupt)).transpose()
+    }
+
+    async fn status_for(&self, informant: &Pseudonym, code: &ReferenceCode) -> Result<Option<ReportStatus>, StoreError> {
+        let body = self.with(|c| {
+            c.query_row(
+                "SELECT body FROM reports WHERE reference = ?1 AND informant = ?2",
+                [code.as_str(), informant.as_str()],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+        })?;
+        Ok(body.map(|b| serde_json::from_str::<Report>(&b).map_err(corrupt)).transpose()?.map(|r| r.status))
+    }
+
+    async fn list_recent(&self, limit: usize) -> Result<Vec<Report>, StoreError> {
+        let bodies = self.with(|c| {
+            let mut stmt = c.prepare("SELECT body FROM reports ORDER BY submitted_at DESC, id LIMIT ?1")?;
+            let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
+            rows.collect::<rusqlite::Result<Vec<String>>>()
+        })?;
+        bodies.iter().map(|b| serde_json::from_str(b).map_err(corrupt)).collect()
+    }
+}
