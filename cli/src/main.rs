@@ -1,0 +1,99 @@
+//! `satark`: run Satark locally and administer a range.
+
+use clap::{Parser, Subcommand};
+use satark::ServeConfig;
+
+#[derive(Parser)]
+#[command(name = "satark", version, about = "Anonymous crime reporting over WhatsApp, for police ranges.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run everything locally: webhook, queues, WhatsApp simulator (the default).
+    Serve(ServeConfig),
+    /// Check a range file and print what it holds.
+    CheckRange {
+        /// The range file (TOML).
+        path: std::path::PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,satark=info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let command = match cli.command {
+        Some(c) => c,
+        // `cargo run` with no arguments serves, with settings from the environment.
+        None => Command::Serve(ServeConfig::parse_from_env()),
+    };
+    match command {
+        Command::Serve(config) => serve(config).await,
+        Command::CheckRange { path } => check_range(&path),
+    }
+}
+
+async fn serve(config: ServeConfig) -> std::process::ExitCode {
+    let running = match satark::start(config).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("satark serve: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    println!("Satark is running at http://{}", running.addr);
+    if running.fake_graph.is_some() {
+        println!("  WhatsApp simulator: http://{}/simulator", running.addr);
+    }
+    println!("  Webhook:            http://{}/webhook", running.addr);
+    println!("Press Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+    running.shutdown();
+    std::process::ExitCode::SUCCESS
+}
+
+fn check_range(path: &std::path::Path) -> std::process::ExitCode {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{}: {e}", path.display());
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match satark_core::range::RangeConfig::from_toml(&text) {
+        Ok(range) => {
+            println!("{} ({}): {} categories", range.range.name.en, range.range.code, range.categories.len());
+            for d in &range.districts {
+                println!("  {} {}: {} stations", d.code, d.name.en, d.active_stations().count());
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", path.display());
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// `ServeConfig` from the environment alone, for the no-subcommand case.
+trait FromEnv {
+    fn parse_from_env() -> Self;
+}
+
+impl FromEnv for ServeConfig {
+    fn parse_from_env() -> Self {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            config: ServeConfig,
+        }
+        Only::parse_from(["satark"]).config
+    }
+}

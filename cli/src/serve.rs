@@ -1,0 +1,192 @@
+//! `satark serve`: every function of the system in one process, on the embedded store.
+
+use crate::config::ServeConfig;
+use crate::simulator;
+use satark_core::i18n::Catalog;
+use satark_core::ports::{MediaJob, OutboundJob};
+use satark_core::range::RangeConfig;
+use satark_core::service::{Intake, IntakePorts, MediaIngest, Notifier};
+use satark_embedded::{FileVault, JobFailure, LocalKeys, OsEntropy, SqliteQueue, Store, WorkerConfig};
+use satark_http::graph::{GraphMediaSource, GraphMessenger};
+use satark_http::webhook::{WebhookState, system_clock, webhook_router};
+use satark_whatsapp::fake::FakeGraph;
+use satark_whatsapp::{GraphClient, GraphConfig};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("range config: {0}")]
+    Range(#[from] satark_core::range::RangeConfigError),
+    #[error("reading {path}: {source}")]
+    ReadRange { path: String, source: std::io::Error },
+    #[error("message catalogs: {0}")]
+    Catalog(#[from] satark_core::i18n::CatalogError),
+    #[error("data store: {0}")]
+    Store(#[from] satark_embedded::EmbeddedError),
+    #[error("keys: {0}")]
+    Keys(#[from] satark_embedded::KeyFileError),
+    #[error("Graph API client: {0}")]
+    Graph(#[from] satark_whatsapp::ClientError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+}
+
+/// A running local server. Dropping it does not stop it; call [`Running::shutdown`].
+pub struct Running {
+    pub addr: SocketAddr,
+    pub store: Store,
+    /// The built-in fake Graph API, when no real one was configured.
+    pub fake_graph: Option<FakeGraph>,
+    pub outbound: SqliteQueue<OutboundJob>,
+    pub media: SqliteQueue<MediaJob>,
+    pub vault: FileVault,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops the server and its workers.
+    pub fn shutdown(self) {
+        for task in self.tasks {
+            task.abort();
+        }
+    }
+}
+
+const USER_AGENT: &str = concat!("satark/", env!("CARGO_PKG_VERSION"));
+
+/// Starts the webhook, workers and (with the built-in fake Graph API) the simulator.
+pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
+    let range = match &config.range_config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|source| ServeError::ReadRange { path: path.display().to_string(), source })?;
+            RangeConfig::from_toml(&text)?
+        }
+        None => RangeConfig::default_range()?,
+    };
+    let range = Arc::new(range);
+    let catalog = Arc::new(Catalog::load()?);
+
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| satark_embedded::EmbeddedError::Io {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let store = Store::open(&config.data_dir.join("satark.sqlite3"))?;
+    let keys = LocalKeys::load_or_create(&config.data_dir)?;
+    let vault = FileVault::new(config.data_dir.join("evidence"), keys.clone(), store.clone());
+    let outbound = SqliteQueue::outbound(store.clone());
+    let media = SqliteQueue::media(store.clone());
+
+    let listener = tokio::net::TcpListener::bind((config.bind.as_str(), config.port))
+        .await
+        .map_err(|source| ServeError::Bind { addr: format!("{}:{}", config.bind, config.port), source })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Bind { addr: config.bind.clone(), source })?;
+
+    let fake_graph = config.graph_base_url.is_none().then(|| {
+        let fake = FakeGraph::new(&config.access_token, &config.phone_number_id, &config.graph_api_version);
+        fake.set_public_base(format!("http://{addr}/fake-graph"));
+        fake
+    });
+    let graph_base = config.graph_base_url.clone().unwrap_or_else(|| format!("http://{addr}/fake-graph"));
+    let graph = GraphClient::new(GraphConfig {
+        base_url: graph_base,
+        api_version: config.graph_api_version.clone(),
+        access_token: config.access_token.clone(),
+        phone_number_id: config.phone_number_id.clone(),
+        user_agent: USER_AGENT.into(),
+        timeout: Duration::from_secs(15),
+    })?;
+
+    let intake = Arc::new(Intake::new(
+        IntakePorts {
+            conversations: Arc::new(store.clone()),
+            dedupe: Arc::new(store.clone()),
+            reports: Arc::new(store.clone()),
+            outbound: Arc::new(outbound.clone()),
+            media: Arc::new(media.clone()),
+            pseudonyms: Arc::new(keys.clone()),
+            sealer: Arc::new(keys.clone()),
+            entropy: Arc::new(OsEntropy),
+            vault: Arc::new(vault.clone()),
+        },
+        range.clone(),
+        catalog.clone(),
+    ));
+    // Only the notifier is handed the key that opens reply addresses.
+    let notifier = Arc::new(Notifier::new(Arc::new(keys.clone()), Arc::new(GraphMessenger::new(graph.clone()))));
+    let ingest = Arc::new(MediaIngest {
+        source: Arc::new(GraphMediaSource::new(graph)),
+        vault: Arc::new(vault.clone()),
+        reports: Arc::new(store.clone()),
+        conversations: Arc::new(store.clone()),
+        outbound: Arc::new(outbound.clone()),
+        catalog,
+        sha256: sha256,
+    });
+
+    let webhook = webhook_router(WebhookState {
+        intake,
+        app_secret: Arc::from(config.app_secret.as_bytes()),
+        verify_token: Arc::from(config.verify_token.as_str()),
+        clock: system_clock,
+    });
+    let mut app = webhook.merge(simulator::landing_router(fake_graph.is_some()));
+    if let Some(fake) = &fake_graph {
+        app = app.nest("/fake-graph", fake.router()).merge(simulator::router(simulator::SimulatorState {
+            fake: fake.clone(),
+            webhook_url: format!("http://{addr}/webhook"),
+            app_secret: Arc::from(config.app_secret.as_bytes()),
+            phone_number_id: config.phone_number_id.clone(),
+            range_name: range.range.name.en.clone(),
+            http: reqwest::Client::new(),
+        }));
+    }
+
+    let mut tasks = vec![];
+    tasks.push(tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    }));
+    let worker_config = WorkerConfig::default();
+    let outbound_worker = outbound.clone();
+    tasks.push(tokio::spawn(async move {
+        outbound_worker
+            .run(worker_config, |job| {
+                let notifier = notifier.clone();
+                async move {
+                    match notifier.deliver(&job).await {
+                        Ok(_) => Ok(()),
+                        Err(e) if e.is_retryable() => Err(JobFailure::Retry(e.to_string())),
+                        Err(e) => Err(JobFailure::Fatal(e.to_string())),
+                    }
+                }
+            })
+            .await;
+    }));
+    let media_worker = media.clone();
+    tasks.push(tokio::spawn(async move {
+        media_worker
+            .run(worker_config, |job| {
+                let ingest = ingest.clone();
+                async move {
+                    match ingest.ingest(&job, system_clock()).await {
+                        Ok(_) => Ok(()),
+                        Err(e) if e.is_retryable() => Err(JobFailure::Retry(e.to_string())),
+                        Err(e) => Err(JobFailure::Fatal(e.to_string())),
+                    }
+                }
+            })
+            .await;
+    }));
+    tracing::info!(%addr, simulator = fake_graph.is_some(), "satark serve started");
+    Ok(Running { addr, store, fake_graph, outbound, media, vault, tasks })
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
