@@ -46,6 +46,10 @@ pub struct ServeConfig {
     /// A range file (districts, stations, categories); unset: infra/range.toml as built in.
     #[arg(long, env = "SATARK_RANGE_CONFIG")]
     pub range_config: Option<PathBuf>,
+    /// The first retry of a failed queue job waits this long (milliseconds); each
+    /// further retry four times longer.
+    #[arg(long, env = "SATARK_QUEUE_RETRY_MS", default_value_t = 1000)]
+    pub queue_retry_ms: u64,
 }
 
 impl std::fmt::Debug for ServeConfig {
@@ -75,6 +79,7 @@ impl ServeConfig {
             port: 0,
             bind: "127.0.0.1".into(),
             range_config: None,
+            queue_retry_ms: 1000,
         }
     }
 }

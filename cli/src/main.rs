@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand};
 use satark::ServeConfig;
 
 #[derive(Parser)]
-#[command(name = "satark", version, about = "Anonymous crime reporting over WhatsApp, for police ranges.")]
+#[command(
+    name = "satark",
+    version,
+    about = "Anonymous crime reporting over WhatsApp, for police ranges."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -13,7 +17,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run everything locally: webhook, queues, WhatsApp simulator (the default).
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Check a range file and print what it holds.
     CheckRange {
         /// The range file (TOML).
@@ -32,10 +36,10 @@ async fn main() -> std::process::ExitCode {
     let command = match cli.command {
         Some(c) => c,
         // `cargo run` with no arguments serves, with settings from the environment.
-        None => Command::Serve(ServeConfig::parse_from_env()),
+        None => Command::Serve(Box::new(ServeConfig::parse_from_env())),
     };
     match command {
-        Command::Serve(config) => serve(config).await,
+        Command::Serve(config) => serve(*config).await,
         Command::CheckRange { path } => check_range(&path),
     }
 }
@@ -69,7 +73,12 @@ fn check_range(path: &std::path::Path) -> std::process::ExitCode {
     };
     match satark_core::range::RangeConfig::from_toml(&text) {
         Ok(range) => {
-            println!("{} ({}): {} categories", range.range.name.en, range.range.code, range.categories.len());
+            println!(
+                "{} ({}): {} categories",
+                range.range.name.en,
+                range.range.code,
+                range.categories.len()
+            );
             for d in &range.districts {
                 println!("  {} {}: {} stations", d.code, d.name.en, d.active_stations().count());
             }

@@ -61,8 +61,10 @@ const USER_AGENT: &str = concat!("satark/", env!("CARGO_PKG_VERSION"));
 pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
     let range = match &config.range_config {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|source| ServeError::ReadRange { path: path.display().to_string(), source })?;
+            let text = std::fs::read_to_string(path).map_err(|source| ServeError::ReadRange {
+                path: path.display().to_string(),
+                source,
+            })?;
             RangeConfig::from_toml(&text)?
         }
         None => RangeConfig::default_range()?,
@@ -82,15 +84,24 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
 
     let listener = tokio::net::TcpListener::bind((config.bind.as_str(), config.port))
         .await
-        .map_err(|source| ServeError::Bind { addr: format!("{}:{}", config.bind, config.port), source })?;
-    let addr = listener.local_addr().map_err(|source| ServeError::Bind { addr: config.bind.clone(), source })?;
+        .map_err(|source| ServeError::Bind {
+            addr: format!("{}:{}", config.bind, config.port),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Bind {
+        addr: config.bind.clone(),
+        source,
+    })?;
 
     let fake_graph = config.graph_base_url.is_none().then(|| {
         let fake = FakeGraph::new(&config.access_token, &config.phone_number_id, &config.graph_api_version);
         fake.set_public_base(format!("http://{addr}/fake-graph"));
         fake
     });
-    let graph_base = config.graph_base_url.clone().unwrap_or_else(|| format!("http://{addr}/fake-graph"));
+    let graph_base = config
+        .graph_base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}/fake-graph"));
     let graph = GraphClient::new(GraphConfig {
         base_url: graph_base,
         api_version: config.graph_api_version.clone(),
@@ -116,7 +127,10 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
         catalog.clone(),
     ));
     // Only the notifier is handed the key that opens reply addresses.
-    let notifier = Arc::new(Notifier::new(Arc::new(keys.clone()), Arc::new(GraphMessenger::new(graph.clone()))));
+    let notifier = Arc::new(Notifier::new(
+        Arc::new(keys.clone()),
+        Arc::new(GraphMessenger::new(graph.clone())),
+    ));
     let ingest = Arc::new(MediaIngest {
         source: Arc::new(GraphMediaSource::new(graph)),
         vault: Arc::new(vault.clone()),
@@ -124,7 +138,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
         conversations: Arc::new(store.clone()),
         outbound: Arc::new(outbound.clone()),
         catalog,
-        sha256: sha256,
+        sha256,
     });
 
     let webhook = webhook_router(WebhookState {
@@ -135,14 +149,16 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
     });
     let mut app = webhook.merge(simulator::landing_router(fake_graph.is_some()));
     if let Some(fake) = &fake_graph {
-        app = app.nest("/fake-graph", fake.router()).merge(simulator::router(simulator::SimulatorState {
-            fake: fake.clone(),
-            webhook_url: format!("http://{addr}/webhook"),
-            app_secret: Arc::from(config.app_secret.as_bytes()),
-            phone_number_id: config.phone_number_id.clone(),
-            range_name: range.range.name.en.clone(),
-            http: reqwest::Client::new(),
-        }));
+        app = app
+            .nest("/fake-graph", fake.router())
+            .merge(simulator::router(simulator::SimulatorState {
+                fake: fake.clone(),
+                webhook_url: format!("http://{addr}/webhook"),
+                app_secret: Arc::from(config.app_secret.as_bytes()),
+                phone_number_id: config.phone_number_id.clone(),
+                range_name: range.range.name.en.clone(),
+                http: reqwest::Client::new(),
+            }));
     }
 
     let mut tasks = vec![];
@@ -151,7 +167,10 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
             tracing::error!(error = %e, "server stopped");
         }
     }));
-    let worker_config = WorkerConfig::default();
+    let worker_config = WorkerConfig {
+        first_backoff: Duration::from_millis(config.queue_retry_ms),
+        ..WorkerConfig::default()
+    };
     let outbound_worker = outbound.clone();
     tasks.push(tokio::spawn(async move {
         outbound_worker
@@ -183,7 +202,15 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
             .await;
     }));
     tracing::info!(%addr, simulator = fake_graph.is_some(), "satark serve started");
-    Ok(Running { addr, store, fake_graph, outbound, media, vault, tasks })
+    Ok(Running {
+        addr,
+        store,
+        fake_graph,
+        outbound,
+        media,
+        vault,
+        tasks,
+    })
 }
 
 fn sha256(bytes: &[u8]) -> [u8; 32] {

@@ -11,10 +11,10 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
-use serde::Deserialize;
-use serde_json::{Value, json};
 use satark_whatsapp::fake::FakeGraph;
 use satark_whatsapp::fake::webhooks::{DISPLAY_PHONE_NUMBER, envelope, inbound_wamid, signed};
+use serde::Deserialize;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 const PAGE: &str = include_str!("simulator.html");
@@ -35,7 +35,10 @@ pub fn router(state: SimulatorState) -> Router {
     Router::new()
         .route("/simulator", get(|| async { Html(PAGE) }))
         .route("/simulator/api/info", get(info))
-        .route("/simulator/api/send", post(send).layer(DefaultBodyLimit::max(MAX_SEND_BODY)))
+        .route(
+            "/simulator/api/send",
+            post(send).layer(DefaultBodyLimit::max(MAX_SEND_BODY)),
+        )
         .route("/simulator/api/messages", get(messages))
         .with_state(state)
 }
@@ -104,7 +107,8 @@ fn message_for(state: &SimulatorState, req: &SendRequest) -> Result<Value, &'sta
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let mut message = json!({ "from": req.from, "id": inbound_wamid(), "timestamp": now.to_string(), "type": req.kind });
+    let mut message =
+        json!({ "from": req.from, "id": inbound_wamid(), "timestamp": now.to_string(), "type": req.kind });
     let context = || json!({ "from": DISPLAY_PHONE_NUMBER, "id": req.context_wamid.clone().unwrap_or_default() });
     let content = match req.kind.as_str() {
         "text" => json!({ "body": req.text.clone().ok_or("text needs text")? }),
@@ -118,7 +122,9 @@ fn message_for(state: &SimulatorState, req: &SendRequest) -> Result<Value, &'sta
         }
         "image" | "audio" | "video" | "document" | "sticker" => {
             let encoded = req.media_base64.as_deref().ok_or("media needs media_base64")?;
-            let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|_| "media_base64 is not base64")?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .map_err(|_| "media_base64 is not base64")?;
             let mime = req.mime.clone().unwrap_or_else(|| "application/octet-stream".into());
             let id = state.fake.add_media(bytes, &mime);
             let mut media = json!({ "id": id, "mime_type": mime, "sha256": "c2ltdWxhdG9y" });
@@ -166,7 +172,10 @@ async fn send(State(state): State<SimulatorState>, Json(req): Json<SendRequest>)
     };
     // Meta includes the sender's profile name; the webhook must drop it.
     let contact = json!({ "profile": { "name": req.name.clone().unwrap_or_default() }, "wa_id": req.from });
-    let payload = envelope(&state.phone_number_id, json!({ "contacts": [contact], "messages": [message] }));
+    let payload = envelope(
+        &state.phone_number_id,
+        json!({ "contacts": [contact], "messages": [message] }),
+    );
     let (body, signature) = signed(&state.app_secret, &payload);
     let result = state
         .http
@@ -196,7 +205,10 @@ async fn messages(State(state): State<SimulatorState>, Query(q): Query<MessagesQ
         .enumerate()
         .skip(q.after)
         .map(|(i, r)| {
-            let at = r.at.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+            let at =
+                r.at.duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis() as u64)
+                    .unwrap_or(0);
             json!({ "index": i, "wamid": r.wamid, "at": at, "body": r.body })
         })
         .collect();

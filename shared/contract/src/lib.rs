@@ -5,6 +5,7 @@
 //! tests: the embedded adapters on SQLite, the AWS adapters on DynamoDB Local and
 //! moto. Every call uses fresh random-looking keys, so suites can share a backend.
 
+use satark_core::Lang;
 use satark_core::conversation::{Conversation, Stage};
 use satark_core::ids::{Identity, Pseudonym, ReferenceCode, ReportId};
 use satark_core::ports::{
@@ -12,7 +13,6 @@ use satark_core::ports::{
     ReportStore, SealedAddress, StoreError,
 };
 use satark_core::report::{DetailItem, MediaKind, Report, ReportStatus, StationChoice};
-use satark_core::Lang;
 
 /// A unique suffix per call, so suites can run against a shared backend.
 fn unique(tag: &str) -> String {
@@ -42,7 +42,10 @@ pub fn sample_report(seed: &str) -> Report {
         district: "JNP".into(),
         station: StationChoice::Known(3),
         category: "illicit_liquor".into(),
-        items: vec![DetailItem::Text { body: "कच्ची शराब".into(), at: 1_767_081_600 }],
+        items: vec![DetailItem::Text {
+            body: "कच्ची शराब".into(),
+            at: 1_767_081_600,
+        }],
         place: None,
         when: None,
         language: Lang::Hi,
@@ -55,12 +58,22 @@ pub fn sample_report(seed: &str) -> Report {
 /// Conversations: absent until saved; optimistic concurrency on versions.
 pub async fn conversation_store(store: &dyn ConversationStore) {
     let who = Pseudonym::new(unique("p1:conv"));
-    assert!(store.load(&who).await.expect("load").is_none(), "a new pseudonym has no conversation");
-    let mut conv = Conversation { stage: Stage::Menu, lang: Some(Lang::Ur), ..Conversation::default() };
+    assert!(
+        store.load(&who).await.expect("load").is_none(),
+        "a new pseudonym has no conversation"
+    );
+    let mut conv = Conversation {
+        stage: Stage::Menu,
+        lang: Some(Lang::Ur),
+        ..Conversation::default()
+    };
     let address = SealedAddress(vec![1, 2, 3, 250]);
     let v1 = store.save(&who, &conv, Some(&address), None).await.expect("first save");
     assert!(
-        matches!(store.save(&who, &conv, Some(&address), None).await, Err(StoreError::Conflict)),
+        matches!(
+            store.save(&who, &conv, Some(&address), None).await,
+            Err(StoreError::Conflict)
+        ),
         "creating twice is a conflict"
     );
     let loaded = store.load(&who).await.expect("load").expect("present");
@@ -77,14 +90,21 @@ pub async fn conversation_store(store: &dyn ConversationStore) {
     );
     let loaded = store.load(&who).await.expect("load").expect("present");
     assert_eq!(loaded.conversation.stage, Stage::AskStatusCode);
-    assert_eq!(loaded.reply_address.as_ref(), Some(&address), "saving without an address keeps the stored one");
+    assert_eq!(
+        loaded.reply_address.as_ref(),
+        Some(&address),
+        "saving without an address keeps the stored one"
+    );
 }
 
 /// Dedupe: a key is claimed once; a released key can be claimed again.
 pub async fn dedupe_store(store: &dyn DedupeStore) {
     let key = unique("m1:");
     assert!(store.claim(&key, 1_000).await.expect("claim"));
-    assert!(!store.claim(&key, 1_001).await.expect("claim again"), "second claim is a duplicate");
+    assert!(
+        !store.claim(&key, 1_001).await.expect("claim again"),
+        "second claim is a duplicate"
+    );
     store.release(&key).await.expect("release");
     assert!(store.claim(&key, 1_002).await.expect("claim after release"));
 }
@@ -95,7 +115,10 @@ pub async fn report_store(store: &dyn ReportStore) {
     let other = Pseudonym::new(unique("p1:other"));
     let report = sample_report(&unique("r"));
     store.insert(&report, &informant).await.expect("insert");
-    store.insert(&report, &informant).await.expect("inserting the same report again is a no-op");
+    store
+        .insert(&report, &informant)
+        .await
+        .expect("inserting the same report again is a no-op");
     assert_eq!(store.get(&report.id).await.expect("get").as_ref(), Some(&report));
 
     let mut clash = sample_report(&unique("r"));
@@ -106,8 +129,15 @@ pub async fn report_store(store: &dyn ReportStore) {
     );
     assert!(store.get(&clash.id).await.expect("get").is_none());
 
-    assert_eq!(store.status_for(&informant, &report.reference).await.expect("status"), Some(ReportStatus::Received));
-    assert_eq!(store.status_for(&other, &report.reference).await.expect("status"), None, "not someone else's");
+    assert_eq!(
+        store.status_for(&informant, &report.reference).await.expect("status"),
+        Some(ReportStatus::Received)
+    );
+    assert_eq!(
+        store.status_for(&other, &report.reference).await.expect("status"),
+        None,
+        "not someone else's"
+    );
     let recent = store.list_recent(1000).await.expect("list");
     assert!(recent.iter().any(|r| r.id == report.id));
 }
@@ -128,7 +158,14 @@ pub async fn evidence_vault(vault: &dyn EvidenceVault) {
     vault.put(&record, &bytes).await.expect("put");
     vault.put(&record, &bytes).await.expect("put is idempotent");
     assert_eq!(vault.list(&report_id).await.expect("list"), vec![record.clone()]);
-    assert_eq!(vault.read(&report_id, &record.media_key).await.expect("read").as_deref(), Some(bytes.as_slice()));
+    assert_eq!(
+        vault
+            .read(&report_id, &record.media_key)
+            .await
+            .expect("read")
+            .as_deref(),
+        Some(bytes.as_slice())
+    );
     assert!(vault.read(&report_id, "m1:nope").await.expect("read").is_none());
     vault.discard(&report_id).await.expect("discard");
     assert!(vault.list(&report_id).await.expect("list").is_empty());
@@ -155,8 +192,14 @@ pub async fn identity_keys(
     for identity in [number, bsuid] {
         let sealed = sealer.seal(&identity).await.expect("seal");
         let plain = identity.canonical_bytes();
-        assert!(!sealed.0.windows(plain.len()).any(|w| w == plain.as_slice()), "ciphertext hides the identity");
+        assert!(
+            !sealed.0.windows(plain.len()).any(|w| w == plain.as_slice()),
+            "ciphertext hides the identity"
+        );
         assert_eq!(opener.open(&sealed).await.expect("open"), identity);
     }
-    assert!(opener.open(&SealedAddress(vec![0; 40])).await.is_err(), "garbage does not open");
+    assert!(
+        opener.open(&SealedAddress(vec![0; 40])).await.is_err(),
+        "garbage does not open"
+    );
 }

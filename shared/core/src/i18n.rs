@@ -34,7 +34,9 @@ pub struct Catalog {
 
 impl std::fmt::Debug for Catalog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Catalog").field("languages", &self.bundles.len()).finish()
+        f.debug_struct("Catalog")
+            .field("languages", &self.bundles.len())
+            .finish()
     }
 }
 
@@ -58,18 +60,22 @@ impl Catalog {
                 lang: lang.code(),
                 errors: format!("{errs:?}"),
             })?;
-            let langid = lang
-                .code()
-                .parse()
-                .map_err(|e| CatalogError::Bundle { lang: lang.code(), errors: format!("{e}") })?;
+            let langid = lang.code().parse().map_err(|e| CatalogError::Bundle {
+                lang: lang.code(),
+                errors: format!("{e}"),
+            })?;
             let mut bundle = FluentBundle::new_concurrent(vec![langid]);
             // Isolation marks would end up inside reference codes citizens copy.
             bundle.set_use_isolating(false);
-            bundle
-                .add_resource(resource)
-                .map_err(|errs| CatalogError::Bundle { lang: lang.code(), errors: format!("{errs:?}") })?;
+            bundle.add_resource(resource).map_err(|errs| CatalogError::Bundle {
+                lang: lang.code(),
+                errors: format!("{errs:?}"),
+            })?;
             for entry in FluentResource::try_new(source.to_string())
-                .map_err(|(_, errs)| CatalogError::Syntax { lang: lang.code(), errors: format!("{errs:?}") })?
+                .map_err(|(_, errs)| CatalogError::Syntax {
+                    lang: lang.code(),
+                    errors: format!("{errs:?}"),
+                })?
                 .entries()
             {
                 if let fluent_syntax::ast::Entry::Message(m) = entry {
@@ -109,7 +115,9 @@ impl Catalog {
             }
         }
         let mut errors = vec![];
-        bundle.format_pattern(pattern, Some(&fluent_args), &mut errors).into_owned()
+        bundle
+            .format_pattern(pattern, Some(&fluent_args), &mut errors)
+            .into_owned()
     }
 
     /// Renders a message that takes no arguments.
@@ -120,7 +128,7 @@ impl Catalog {
     /// Whether `input`, folded, is one of the words of keyword list `key` (in any language).
     pub fn is_keyword(&self, key: &str, input: &str) -> bool {
         let folded = fold_key(input);
-        self.keywords.get(key).is_some_and(|words| words.iter().any(|w| *w == folded))
+        self.keywords.get(key).is_some_and(|words| words.contains(&folded))
     }
 
     /// The words of keyword list `key`, folded, from all languages.
@@ -149,7 +157,11 @@ pub fn reference_keys() -> Vec<String> {
 
 /// Message ids of one language's source.
 pub fn keys_of(lang: Lang) -> Vec<String> {
-    SOURCES.iter().find(|(l, _)| *l == lang).map(|(_, src)| message_ids(src)).unwrap_or_default()
+    SOURCES
+        .iter()
+        .find(|(l, _)| *l == lang)
+        .map(|(_, src)| message_ids(src))
+        .unwrap_or_default()
 }
 
 fn message_ids(source: &str) -> Vec<String> {
@@ -169,7 +181,13 @@ fn message_ids(source: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    const LIMITS: [(&str, usize); 5] = [("-btn", 20), ("-row", 24), ("-desc", 72), ("-list", 20), ("-section", 24)];
+    const LIMITS: [(&str, usize); 5] = [
+        ("-btn", 20),
+        ("-row", 24),
+        ("-desc", 72),
+        ("-list", 20),
+        ("-section", 24),
+    ];
 
     #[test]
     fn every_catalog_has_every_key_and_no_extra() {
@@ -192,7 +210,12 @@ mod tests {
         ]
         .iter()
         .map(|n| (*n, Arg::Str("X")))
-        .chain([("count", Arg::Num(2)), ("max", Arg::Num(30)), ("page", Arg::Num(1)), ("pages", Arg::Num(2))])
+        .chain([
+            ("count", Arg::Num(2)),
+            ("max", Arg::Num(30)),
+            ("page", Arg::Num(1)),
+            ("pages", Arg::Num(2)),
+        ])
         .collect();
         for lang in Lang::ALL {
             let bundle = &catalog.bundles[&lang];
@@ -212,7 +235,11 @@ mod tests {
                 assert!(!out.trim().is_empty(), "{}:{key} is empty", lang.code());
                 for (suffix, max) in LIMITS {
                     if key.ends_with(suffix) {
-                        assert!(out.chars().count() <= max, "{}:{key} = {out:?} is over {max} characters", lang.code());
+                        assert!(
+                            out.chars().count() <= max,
+                            "{}:{key} = {out:?} is over {max} characters",
+                            lang.code()
+                        );
                     }
                 }
             }

@@ -191,9 +191,18 @@ mod tests {
         let code = ReferenceCode::new("JNP", &[1, 2, 3, 4]);
         assert_eq!(code.as_str().len(), 9);
         assert_eq!(ReferenceCode::parse(&code.as_str().to_lowercase()), Some(code.clone()));
-        assert_eq!(ReferenceCode::parse(&code.as_str().replace('-', " ")), Some(code.clone()));
-        assert_eq!(ReferenceCode::parse("jnp-7k3qo").map(|c| c.to_string()), Some("JNP-7K3Q0".into()));
-        assert_eq!(ReferenceCode::parse("JNP7K3QX").map(|c| c.to_string()), Some("JNP-7K3QX".into()));
+        assert_eq!(
+            ReferenceCode::parse(&code.as_str().replace('-', " ")),
+            Some(code.clone())
+        );
+        assert_eq!(
+            ReferenceCode::parse("jnp-7k3qo").map(|c| c.to_string()),
+            Some("JNP-7K3Q0".into())
+        );
+        assert_eq!(
+            ReferenceCode::parse("JNP7K3QX").map(|c| c.to_string()),
+            Some("JNP-7K3QX".into())
+        );
         assert!(ReferenceCode::parse("hello").is_none());
         assert!(ReferenceCode::parse("JNP-7K3").is_none());
         assert!(ReferenceCode::parse("जौनपुर-12345").is_none());

@@ -12,9 +12,9 @@ pub mod i18n;
 pub mod ids;
 pub mod lang;
 pub mod ports;
-pub mod service;
 pub mod range;
 pub mod report;
+pub mod service;
 pub mod text;
 
 pub use lang::Lang;

@@ -138,7 +138,8 @@ pub trait ReportStore: Send + Sync {
     async fn get(&self, id: &ReportId) -> Result<Option<Report>, StoreError>;
     /// The status of the informant's own report with this code; `None` for someone
     /// else's code, so codes cannot be probed.
-    async fn status_for(&self, informant: &Pseudonym, code: &ReferenceCode) -> Result<Option<ReportStatus>, StoreError>;
+    async fn status_for(&self, informant: &Pseudonym, code: &ReferenceCode)
+    -> Result<Option<ReportStatus>, StoreError>;
     /// Newest first, at most `limit`.
     async fn list_recent(&self, limit: usize) -> Result<Vec<Report>, StoreError>;
 }

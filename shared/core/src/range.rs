@@ -42,7 +42,9 @@ impl Names {
     }
 
     fn all(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.en.as_str()).chain(self.hi.as_deref()).chain(self.ur.as_deref())
+        std::iter::once(self.en.as_str())
+            .chain(self.hi.as_deref())
+            .chain(self.ur.as_deref())
     }
 }
 
@@ -188,7 +190,10 @@ impl RangeConfig {
             let mut numbers = HashSet::new();
             for s in &d.stations {
                 if s.n == 0 || !numbers.insert(s.n) {
-                    return bad(format!("district {}: station number {} is zero or repeated", d.code, s.n));
+                    return bad(format!(
+                        "district {}: station number {} is zero or repeated",
+                        d.code, s.n
+                    ));
                 }
             }
         }
@@ -231,7 +236,10 @@ mod tests {
         let codes: Vec<&str> = range.districts.iter().map(|d| d.code.as_str()).collect();
         assert_eq!(codes, ["JNP", "GZP", "CDL"]);
         assert!(range.categories.len() >= 18);
-        assert_eq!(range.category("police_misconduct").map(|c| c.sensitivity), Some(Sensitivity::Restricted));
+        assert_eq!(
+            range.category("police_misconduct").map(|c| c.sensitivity),
+            Some(Sensitivity::Restricted)
+        );
     }
 
     #[test]
@@ -260,6 +268,9 @@ mod tests {
             name = { en = "Other" }
         "#;
         assert!(matches!(RangeConfig::from_toml(dup), Err(RangeConfigError::Invalid(_))));
-        assert!(matches!(RangeConfig::from_toml("not toml ["), Err(RangeConfigError::Syntax(_))));
+        assert!(matches!(
+            RangeConfig::from_toml("not toml ["),
+            Err(RangeConfigError::Syntax(_))
+        ));
     }
 }

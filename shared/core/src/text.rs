@@ -175,7 +175,11 @@ mod tests {
 
     #[test]
     fn ambiguous_input_offers_candidates() {
-        let options = vec![vec!["Mahila Thana Jaunpur"], vec!["Mahila Thana Ghazipur"], vec!["Kerakat"]];
+        let options = vec![
+            vec!["Mahila Thana Jaunpur"],
+            vec!["Mahila Thana Ghazipur"],
+            vec!["Kerakat"],
+        ];
         match best_match("mahila thana", options) {
             Match::Many(found) => assert_eq!(found.len(), 2),
             other => panic!("expected two candidates, got {other:?}"),

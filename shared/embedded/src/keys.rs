@@ -59,10 +59,16 @@ impl LocalKeys {
     pub fn load_or_create(dir: &Path) -> Result<Self, KeyFileError> {
         let path = dir.join("keys.json");
         let shown = path.display().to_string();
-        let io = |source| KeyFileError::Io { path: shown.clone(), source };
+        let io = |source| KeyFileError::Io {
+            path: shown.clone(),
+            source,
+        };
         match std::fs::read_to_string(&path) {
             Ok(text) => {
-                let bad = |reason: String| KeyFileError::Malformed { path: shown.clone(), reason };
+                let bad = |reason: String| KeyFileError::Malformed {
+                    path: shown.clone(),
+                    reason,
+                };
                 let file: KeyFile = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
                 let key = |hex_key: &str| -> Result<[u8; 32], KeyFileError> {
                     let bytes = hex::decode(hex_key).map_err(|e| bad(e.to_string()))?;
@@ -101,7 +107,11 @@ impl LocalKeys {
             rng.fill_bytes(&mut key);
             key
         };
-        LocalKeys { pseudonym_key: k(), contact_key: k(), evidence_key: k() }
+        LocalKeys {
+            pseudonym_key: k(),
+            contact_key: k(),
+            evidence_key: k(),
+        }
     }
 
     fn hmac(&self, label: &[u8], data: &[u8]) -> String {
@@ -132,7 +142,9 @@ pub(crate) fn open_bytes(cipher: &Aes256Gcm, aad: &[u8], sealed: &[u8]) -> Resul
         return Err(KeyError::Unreadable);
     }
     let (nonce, body) = sealed.split_at(NONCE_LEN);
-    cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad }).map_err(|_| KeyError::Unreadable)
+    cipher
+        .decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad })
+        .map_err(|_| KeyError::Unreadable)
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -199,7 +211,10 @@ mod tests {
         let who = Identity::WaId("919876543210".into());
         assert_eq!(keys.pseudonym(&who), again.pseudonym(&who));
         assert!(keys.pseudonym(&who).as_str().starts_with("p1:"));
-        assert_ne!(keys.pseudonym(&who), keys.pseudonym(&Identity::UserId("919876543210".into())));
+        assert_ne!(
+            keys.pseudonym(&who),
+            keys.pseudonym(&Identity::UserId("919876543210".into()))
+        );
         let sealed = keys.seal(&who).await.expect("seal");
         assert_eq!(again.open(&sealed).await.expect("open"), who);
         let mut tampered = sealed.clone();
@@ -207,11 +222,17 @@ mod tests {
             *b ^= 1;
         }
         assert!(matches!(again.open(&tampered).await, Err(KeyError::Unreadable)));
-        assert!(matches!(LocalKeys::random().open(&sealed).await, Err(KeyError::Unreadable)));
+        assert!(matches!(
+            LocalKeys::random().open(&sealed).await,
+            Err(KeyError::Unreadable)
+        ));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("keys.json")).expect("meta").permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("keys.json"))
+                .expect("meta")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -87,20 +87,37 @@ fn unix_millis() -> i64 {
 impl SqliteQueue<OutboundJob> {
     /// Outbound messages: one group per conversation, so one informant's replies go in order.
     pub fn outbound(store: Store) -> Self {
-        Self::new(store, "outbound", |j| j.conversation.as_str().to_string(), |j| j.job_id.clone())
+        Self::new(
+            store,
+            "outbound",
+            |j| j.conversation.as_str().to_string(),
+            |j| j.job_id.clone(),
+        )
     }
 }
 
 impl SqliteQueue<MediaJob> {
     /// Media downloads: each job its own group (no ordering needed).
     pub fn media(store: Store) -> Self {
-        Self::new(store, "media", |j| format!("{}/{}", j.report_id, j.media_key), |j| j.media_key.clone())
+        Self::new(
+            store,
+            "media",
+            |j| format!("{}/{}", j.report_id, j.media_key),
+            |j| j.media_key.clone(),
+        )
     }
 }
 
 impl<J: Serialize + DeserializeOwned + Send + 'static> SqliteQueue<J> {
     pub fn new(store: Store, name: &'static str, group_of: fn(&J) -> String, dedupe_of: fn(&J) -> String) -> Self {
-        SqliteQueue { store, name, wake: Arc::new(Notify::new()), group_of, dedupe_of, _job: PhantomData }
+        SqliteQueue {
+            store,
+            name,
+            wake: Arc::new(Notify::new()),
+            group_of,
+            dedupe_of,
+            _job: PhantomData,
+        }
     }
 
     /// Adds a job; a job with the same dedupe key already queued is not added again.
@@ -123,14 +140,19 @@ impl<J: Serialize + DeserializeOwned + Send + 'static> SqliteQueue<J> {
         let count = |state: &str| {
             self.store
                 .with(|c| {
-                    c.query_row("SELECT COUNT(*) FROM jobs WHERE queue = ?1 AND state = ?2", [self.name, state], |r| {
-                        r.get::<_, i64>(0)
-                    })
+                    c.query_row(
+                        "SELECT COUNT(*) FROM jobs WHERE queue = ?1 AND state = ?2",
+                        [self.name, state],
+                        |r| r.get::<_, i64>(0),
+                    )
                 })
                 .map(|n| n.max(0) as u64)
                 .map_err(|e| QueueError(e.to_string()))
         };
-        Ok(QueueStats { ready: count("ready")?, dead: count("dead")? })
+        Ok(QueueStats {
+            ready: count("ready")?,
+            dead: count("dead")?,
+        })
     }
 
     /// The bodies of dead-lettered jobs, for inspection and redrive.
@@ -143,7 +165,10 @@ impl<J: Serialize + DeserializeOwned + Send + 'static> SqliteQueue<J> {
                 rows.collect::<rusqlite::Result<Vec<String>>>()
             })
             .map_err(|e| QueueError(e.to_string()))?;
-        bodies.iter().map(|b| serde_json::from_str(b).map_err(|e| QueueError(e.to_string()))).collect()
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).map_err(|e| QueueError(e.to_string())))
+            .collect()
     }
 
     /// The next due job that heads its group: earlier jobs of a group block later ones,
@@ -159,7 +184,13 @@ impl<J: Serialize + DeserializeOwned + Send + 'static> SqliteQueue<J> {
                                    WHERE k.queue = j.queue AND k.group_key = j.group_key AND k.state = 'ready')
                      ORDER BY j.id LIMIT 1",
                     params![self.name, now],
-                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?.max(0) as u32)),
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, i64>(2)?.max(0) as u32,
+                        ))
+                    },
                 )
                 .optional()
             })
@@ -196,7 +227,13 @@ impl<J: Serialize + DeserializeOwned + Send + 'static> SqliteQueue<J> {
         }
     }
 
-    fn settle(&self, id: i64, attempts: u32, outcome: Result<(), JobFailure>, config: &WorkerConfig) -> Result<(), QueueError> {
+    fn settle(
+        &self,
+        id: i64,
+        attempts: u32,
+        outcome: Result<(), JobFailure>,
+        config: &WorkerConfig,
+    ) -> Result<(), QueueError> {
         let result = match outcome {
             Ok(()) => self.store.with(|c| c.execute("DELETE FROM jobs WHERE id = ?1", [id])),
             Err(JobFailure::Retry(reason)) if attempts < config.max_attempts => {

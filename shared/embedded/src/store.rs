@@ -79,8 +79,10 @@ impl Store {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, EmbeddedError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| EmbeddedError::Io { path: dir.display().to_string(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| EmbeddedError::Io {
+                path: dir.display().to_string(),
+                source,
+            })?;
         }
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -96,19 +98,28 @@ impl Store {
     fn init(conn: Connection) -> Result<Self, EmbeddedError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
-        Ok(Store { conn: Arc::new(Mutex::new(conn)), claims: Arc::new(AtomicU64::new(0)) })
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            claims: Arc::new(AtomicU64::new(0)),
+        })
     }
 
     /// Runs `f` with the connection.
     pub(crate) fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
-        let conn = self.conn.lock().map_err(|_| StoreError::Backend("database lock poisoned".into()))?;
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Backend("database lock poisoned".into()))?;
         f(&conn).map_err(backend)
     }
 
     /// Sets a report's status (the dashboard's job in later work; tests use it now).
     pub fn set_report_status(&self, id: &ReportId, status: ReportStatus) -> Result<bool, StoreError> {
         let report = self.with(|c| {
-            c.query_row("SELECT body FROM reports WHERE id = ?1", [id.as_str()], |r| r.get::<_, String>(0)).optional()
+            c.query_row("SELECT body FROM reports WHERE id = ?1", [id.as_str()], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()
         })?;
         let Some(body) = report else { return Ok(false) };
         let mut report: Report = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -121,6 +132,18 @@ impl Store {
             )
         })?;
         Ok(true)
+    }
+
+    /// Rows per table, for tests that prove what was (not) stored.
+    pub fn row_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let tables = ["conversations", "dedupe", "reports", "media", "jobs"];
+        tables
+            .iter()
+            .map(|t| {
+                self.with(|c| c.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get::<_, i64>(0)))
+                    .map(|n| (t.to_string(), n.max(0) as u64))
+            })
+            .collect()
     }
 
     /// Every report (tests and exports).
@@ -141,17 +164,29 @@ impl ConversationStore for Store {
             c.query_row(
                 "SELECT state, reply_address, version FROM conversations WHERE pseudonym = ?1",
                 [who.as_str()],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                },
             )
             .optional()
         })?;
-        let Some((state, address, version)) = row else { return Ok(None) };
+        let Some((state, address, version)) = row else {
+            return Ok(None);
+        };
         let conversation: Conversation = serde_json::from_str(&state).map_err(corrupt)?;
         let reply_address = match address {
             Some(a) => Some(serde_json::from_str::<SealedAddress>(&a).map_err(corrupt)?),
             None => None,
         };
-        Ok(Some(ConversationRecord { conversation, reply_address, version: version.max(0) as u64 }))
+        Ok(Some(ConversationRecord {
+            conversation,
+            reply_address,
+            version: version.max(0) as u64,
+        }))
     }
 
     async fn save(
@@ -164,7 +199,10 @@ impl ConversationStore for Store {
         let state = serde_json::to_string(conversation).map_err(corrupt)?;
         let address = reply_address.map(serde_json::to_string).transpose().map_err(corrupt)?;
         let updated_at = conversation.last_inbound_at.unwrap_or(0);
-        let conn = self.conn.lock().map_err(|_| StoreError::Backend("database lock poisoned".into()))?;
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Backend("database lock poisoned".into()))?;
         match expected_version {
             None => {
                 let inserted = conn
@@ -174,7 +212,11 @@ impl ConversationStore for Store {
                         params![who.as_str(), state, address, updated_at],
                     )
                     .map_err(backend)?;
-                if inserted == 0 { Err(StoreError::Conflict) } else { Ok(1) }
+                if inserted == 0 {
+                    Err(StoreError::Conflict)
+                } else {
+                    Ok(1)
+                }
             }
             Some(expected) => {
                 let next = expected + 1;
@@ -186,7 +228,11 @@ impl ConversationStore for Store {
                         params![who.as_str(), expected as i64, next as i64, state, address, updated_at],
                     )
                     .map_err(backend)?;
-                if updated == 0 { Err(StoreError::Conflict) } else { Ok(next) }
+                if updated == 0 {
+                    Err(StoreError::Conflict)
+                } else {
+                    Ok(next)
+                }
             }
         }
     }
@@ -196,17 +242,21 @@ impl ConversationStore for Store {
 impl DedupeStore for Store {
     async fn claim(&self, key: &str, now: i64) -> Result<bool, StoreError> {
         // Prune expired records now and then, not on every message.
-        if self.claims.fetch_add(1, Ordering::Relaxed) % 256 == 0 {
+        if self.claims.fetch_add(1, Ordering::Relaxed).is_multiple_of(256) {
             self.with(|c| c.execute("DELETE FROM dedupe WHERE seen_at < ?1", [now - DEDUPE_RETENTION_SECS]))?;
         }
         let inserted = self.with(|c| {
-            c.execute("INSERT INTO dedupe (key, seen_at) VALUES (?1, ?2) ON CONFLICT(key) DO NOTHING", params![key, now])
+            c.execute(
+                "INSERT INTO dedupe (key, seen_at) VALUES (?1, ?2) ON CONFLICT(key) DO NOTHING",
+                params![key, now],
+            )
         })?;
         Ok(inserted == 1)
     }
 
     async fn release(&self, key: &str) -> Result<(), StoreError> {
-        self.with(|c| c.execute("DELETE FROM dedupe WHERE key = ?1", [key])).map(|_| ())
+        self.with(|c| c.execute("DELETE FROM dedupe WHERE key = ?1", [key]))
+            .map(|_| ())
     }
 }
 
@@ -221,7 +271,10 @@ fn station_number(station: StationChoice) -> Option<i64> {
 impl ReportStore for Store {
     async fn insert(&self, report: &Report, informant: &Pseudonym) -> Result<(), StoreError> {
         let body = serde_json::to_string(report).map_err(corrupt)?;
-        let conn = self.conn.lock().map_err(|_| StoreError::Backend("database lock poisoned".into()))?;
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Backend("database lock poisoned".into()))?;
         let result = conn.execute(
             "INSERT INTO reports (id, reference, informant, district, station, category, status, submitted_at, body)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO NOTHING",
@@ -248,12 +301,19 @@ impl ReportStore for Store {
 
     async fn get(&self, id: &ReportId) -> Result<Option<Report>, StoreError> {
         let body = self.with(|c| {
-            c.query_row("SELECT body FROM reports WHERE id = ?1", [id.as_str()], |r| r.get::<_, String>(0)).optional()
+            c.query_row("SELECT body FROM reports WHERE id = ?1", [id.as_str()], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()
         })?;
         body.map(|b| serde_json::from_str(&b).map_err(corrupt)).transpose()
     }
 
-    async fn status_for(&self, informant: &Pseudonym, code: &ReferenceCode) -> Result<Option<ReportStatus>, StoreError> {
+    async fn status_for(
+        &self,
+        informant: &Pseudonym,
+        code: &ReferenceCode,
+    ) -> Result<Option<ReportStatus>, StoreError> {
         let body = self.with(|c| {
             c.query_row(
                 "SELECT body FROM reports WHERE reference = ?1 AND informant = ?2",
@@ -262,7 +322,10 @@ impl ReportStore for Store {
             )
             .optional()
         })?;
-        Ok(body.map(|b| serde_json::from_str::<Report>(&b).map_err(corrupt)).transpose()?.map(|r| r.status))
+        Ok(body
+            .map(|b| serde_json::from_str::<Report>(&b).map_err(corrupt))
+            .transpose()?
+            .map(|r| r.status))
     }
 
     async fn list_recent(&self, limit: usize) -> Result<Vec<Report>, StoreError> {
@@ -271,6 +334,9 @@ impl ReportStore for Store {
             let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
             rows.collect::<rusqlite::Result<Vec<String>>>()
         })?;
-        bodies.iter().map(|b| serde_json::from_str(b).map_err(corrupt)).collect()
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).map_err(corrupt))
+            .collect()
     }
 }

@@ -29,7 +29,11 @@ impl FileVault {
 
     fn file_name(media_key: &str) -> String {
         // Media keys are hex digests with a version prefix; keep only safe characters.
-        media_key.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>() + ".bin"
+        media_key
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            + ".bin"
     }
 
     fn aad(record_report: &ReportId, media_key: &str) -> Vec<u8> {
@@ -41,8 +45,12 @@ impl FileVault {
 impl EvidenceVault for FileVault {
     async fn put(&self, record: &MediaRecord, bytes: &[u8]) -> Result<(), StoreError> {
         let dir = self.report_dir(&record.report_id);
-        let sealed = seal_bytes(&self.keys.evidence_cipher(), &Self::aad(&record.report_id, &record.media_key), bytes)
-            .map_err(backend)?;
+        let sealed = seal_bytes(
+            &self.keys.evidence_cipher(),
+            &Self::aad(&record.report_id, &record.media_key),
+            bytes,
+        )
+        .map_err(backend)?;
         let path = dir.join(Self::file_name(&record.media_key));
         let tmp = path.with_extension("tmp");
         tokio::fs::create_dir_all(&dir).await.map_err(backend)?;
@@ -65,7 +73,9 @@ impl EvidenceVault for FileVault {
             let rows = stmt.query_map([report_id.as_str()], |r| r.get::<_, String>(0))?;
             rows.collect::<rusqlite::Result<Vec<String>>>()
         })?;
-        rows.iter().map(|r| serde_json::from_str(r).map_err(|e| StoreError::Corrupt(e.to_string()))).collect()
+        rows.iter()
+            .map(|r| serde_json::from_str(r).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect()
     }
 
     async fn read(&self, report_id: &ReportId, media_key: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -88,7 +98,8 @@ impl EvidenceVault for FileVault {
     }
 
     async fn discard(&self, report_id: &ReportId) -> Result<(), StoreError> {
-        self.store.with(|c| c.execute("DELETE FROM media WHERE report_id = ?1", [report_id.as_str()]))?;
+        self.store
+            .with(|c| c.execute("DELETE FROM media WHERE report_id = ?1", [report_id.as_str()]))?;
         match tokio::fs::remove_dir_all(self.report_dir(report_id)).await {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

@@ -31,7 +31,11 @@ async fn evidence() {
     for entry in walk(dir.path()) {
         files.push(std::fs::read(entry).expect("read"));
     }
-    assert!(files.iter().all(|f| !f.windows(64).any(|w| w.iter().enumerate().all(|(i, b)| *b == i as u8))));
+    assert!(
+        files
+            .iter()
+            .all(|f| !f.windows(64).any(|w| w.iter().enumerate().all(|(i, b)| *b == i as u8)))
+    );
 }
 
 #[tokio::test]

@@ -26,9 +26,20 @@ pub fn outgoing(reply: &Reply) -> OutgoingMessage {
             header: None,
             body: body.clone(),
             footer: None,
-            buttons: buttons.iter().map(|b| ReplyButton { id: b.id.clone(), title: b.title.clone() }).collect(),
+            buttons: buttons
+                .iter()
+                .map(|b| ReplyButton {
+                    id: b.id.clone(),
+                    title: b.title.clone(),
+                })
+                .collect(),
         },
-        Reply::List { body, button, section, rows } => OutgoingMessage::List {
+        Reply::List {
+            body,
+            button,
+            section,
+            rows,
+        } => OutgoingMessage::List {
             header: None,
             body: body.clone(),
             footer: None,
@@ -37,7 +48,11 @@ pub fn outgoing(reply: &Reply) -> OutgoingMessage {
                 title: section.clone(),
                 rows: rows
                     .iter()
-                    .map(|r| ListRow { id: r.id.clone(), title: r.title.clone(), description: r.description.clone() })
+                    .map(|r| ListRow {
+                        id: r.id.clone(),
+                        title: r.title.clone(),
+                        description: r.description.clone(),
+                    })
                     .collect(),
             }],
         },
@@ -88,11 +103,19 @@ fn fetch_failure(e: SendError, limit: u64) -> FetchFailure {
 #[async_trait]
 impl MediaSource for GraphMediaSource {
     async fn fetch(&self, wa_media_id: &str, max_bytes: u64) -> Result<(Vec<u8>, Option<String>), FetchFailure> {
-        let info = self.client.media_info(wa_media_id).await.map_err(|e| fetch_failure(e, max_bytes))?;
+        let info = self
+            .client
+            .media_info(wa_media_id)
+            .await
+            .map_err(|e| fetch_failure(e, max_bytes))?;
         if info.file_size.is_some_and(|size| size > max_bytes) {
             return Err(FetchFailure::TooLarge { limit: max_bytes });
         }
-        let bytes = self.client.download_media(&info.url, max_bytes).await.map_err(|e| fetch_failure(e, max_bytes))?;
+        let bytes = self
+            .client
+            .download_media(&info.url, max_bytes)
+            .await
+            .map_err(|e| fetch_failure(e, max_bytes))?;
         Ok((bytes.to_vec(), info.mime_type))
     }
 }

@@ -29,7 +29,10 @@ pub fn to_inbound(message: &InboundMessage) -> Option<Inbound> {
     let content = match &message.content {
         MessageContent::Text { body } => InboundContent::Text(body.clone()),
         MessageContent::ButtonReply { id, title } | MessageContent::ListReply { id, title, .. } => {
-            InboundContent::Choice { id: id.clone(), title: title.clone() }
+            InboundContent::Choice {
+                id: id.clone(),
+                title: title.clone(),
+            }
         }
         MessageContent::TemplateButton { payload, text } => {
             let id = payload.clone().or_else(|| text.clone()).unwrap_or_default();
@@ -43,17 +46,27 @@ pub fn to_inbound(message: &InboundMessage) -> Option<Inbound> {
         MessageContent::Video(m) if !m.id.is_empty() => media(MediaKind::Video, m),
         MessageContent::Document { media: m, .. } if !m.id.is_empty() => media(MediaKind::Document, m),
         MessageContent::Sticker { .. } => InboundContent::Sticker,
-        MessageContent::Location { latitude, longitude, name, address } => InboundContent::Location {
+        MessageContent::Location {
+            latitude,
+            longitude,
+            name,
+            address,
+        } => InboundContent::Location {
             latitude: *latitude,
             longitude: *longitude,
             name: name.clone(),
             address: address.clone(),
         },
         MessageContent::Contacts { .. } => InboundContent::Contacts,
-        MessageContent::Reaction { emoji, .. } => InboundContent::Reaction { removed: emoji.is_none() },
+        MessageContent::Reaction { emoji, .. } => InboundContent::Reaction {
+            removed: emoji.is_none(),
+        },
         MessageContent::System { .. } => return None,
         // Media without an id, unsupported and unknown types.
         _ => InboundContent::Unsupported { too_large },
     };
-    Some(Inbound { message_id: message.id.clone(), content })
+    Some(Inbound {
+        message_id: message.id.clone(),
+        content,
+    })
 }

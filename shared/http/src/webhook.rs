@@ -79,13 +79,20 @@ struct Tally {
 async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let signature = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
     if !verify_signature(&state.app_secret, signature, &body) {
-        tracing::warn!(bytes = body.len(), signed = signature.is_some(), "webhook signature rejected");
+        tracing::warn!(
+            bytes = body.len(),
+            signed = signature.is_some(),
+            "webhook signature rejected"
+        );
         return StatusCode::UNAUTHORIZED;
     }
     let payload = match parse_payload(&body) {
         Ok(p) => p,
         Err(_) => {
-            tracing::warn!(bytes = body.len(), "webhook payload is not JSON; acknowledged and dropped");
+            tracing::warn!(
+                bytes = body.len(),
+                "webhook payload is not JSON; acknowledged and dropped"
+            );
             return StatusCode::OK;
         }
     };
@@ -118,7 +125,11 @@ async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: By
                 }
             }
             tally.statuses += value.statuses.len();
-            for error in value.errors.iter().chain(value.statuses.iter().flat_map(|s| s.errors.iter())) {
+            for error in value
+                .errors
+                .iter()
+                .chain(value.statuses.iter().flat_map(|s| s.errors.iter()))
+            {
                 tally.errors += 1;
                 tracing::warn!(code = error.code, "WhatsApp reported an error");
             }
@@ -133,5 +144,9 @@ async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: By
         failed = tally.failed,
         "webhook delivery"
     );
-    if tally.failed > 0 { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK }
+    if tally.failed > 0 {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::OK
+    }
 }

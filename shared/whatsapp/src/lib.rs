@@ -50,13 +50,9 @@ pub mod signature;
 pub mod webhook;
 
 pub use client::{ClientError, GraphClient, GraphConfig, MediaInfo, SendError, SentMessage};
-pub use send::{
-    LimitError, ListRow, ListSection, OutgoingMessage, Recipient, ReplyButton, message_body,
-    validate,
-};
+pub use send::{LimitError, ListRow, ListSection, OutgoingMessage, Recipient, ReplyButton, message_body, validate};
 pub use signature::{sign, verify_handshake, verify_signature};
 pub use webhook::{
-    Change, ChangeValue, Contact, Entry, GraphError, InboundMessage, MediaRef, MessageContent,
-    MessageContext, Metadata, ParseError, Sender, Status, StatusKind, WebhookPayload,
-    parse_payload,
+    Change, ChangeValue, Contact, Entry, GraphError, InboundMessage, MediaRef, MessageContent, MessageContext,
+    Metadata, ParseError, Sender, Status, StatusKind, WebhookPayload, parse_payload,
 };

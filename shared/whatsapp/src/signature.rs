@@ -133,21 +133,13 @@ mod tests {
     fn header_forms() {
         let body = b"test";
         let hex_sig = "0329a06b62cd16b33eb6792be8c60b158d89a2ee3a876fce9a881ebb488c0914";
-        assert!(verify_signature(
-            b"secret",
-            Some(&format!("sha256={hex_sig}")),
-            body
-        ));
+        assert!(verify_signature(b"secret", Some(&format!("sha256={hex_sig}")), body));
         assert!(verify_signature(
             b"secret",
             Some(&format!("  sha256={}\n", hex_sig.to_uppercase())),
             body
         ));
-        assert!(verify_signature(
-            b"secret",
-            Some(&format!("SHA256={hex_sig}")),
-            body
-        ));
+        assert!(verify_signature(b"secret", Some(&format!("SHA256={hex_sig}")), body));
         assert!(!verify_signature(b"secret", Some(hex_sig), body));
         assert!(!verify_signature(b"secret", None, body));
         assert!(!verify_signature(b"secret", Some("sha256="), body));
@@ -174,26 +166,14 @@ mod tests {
             verify_handshake(Some("subscribe"), Some("tok2"), Some("1"), "tok"),
             None
         );
-        assert_eq!(
-            verify_handshake(Some("subscribe"), Some("to"), Some("1"), "tok"),
-            None
-        );
+        assert_eq!(verify_handshake(Some("subscribe"), Some("to"), Some("1"), "tok"), None);
         assert_eq!(
             verify_handshake(Some("unsubscribe"), Some("tok"), Some("1"), "tok"),
             None
         );
         assert_eq!(verify_handshake(None, Some("tok"), Some("1"), "tok"), None);
-        assert_eq!(
-            verify_handshake(Some("subscribe"), None, Some("1"), "tok"),
-            None
-        );
-        assert_eq!(
-            verify_handshake(Some("subscribe"), Some("tok"), None, "tok"),
-            None
-        );
-        assert_eq!(
-            verify_handshake(Some("subscribe"), Some(""), Some("1"), ""),
-            None
-        );
+        assert_eq!(verify_handshake(Some("subscribe"), None, Some("1"), "tok"), None);
+        assert_eq!(verify_handshake(Some("subscribe"), Some("tok"), None, "tok"), None);
+        assert_eq!(verify_handshake(Some("subscribe"), Some(""), Some("1"), ""), None);
     }
 }

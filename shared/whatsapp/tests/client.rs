@@ -39,12 +39,7 @@ struct Seen {
 type Log = Arc<Mutex<Vec<Seen>>>;
 
 fn seen(path: String, query: Option<String>, headers: &HeaderMap, body: &[u8]) -> Seen {
-    let h = |k: &str| {
-        headers
-            .get(k)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).map(str::to_owned);
     Seen {
         path,
         query,
@@ -88,8 +83,7 @@ async fn messages(
             .into_response();
     }
     if empty {
-        return axum::Json(json!({ "messaging_product": "whatsapp", "messages": [] }))
-            .into_response();
+        return axum::Json(json!({ "messaging_product": "whatsapp", "messages": [] })).into_response();
     }
     axum::Json(json!({
         "messaging_product": "whatsapp",
@@ -106,10 +100,7 @@ async fn media_info(
     headers: HeaderMap,
 ) -> Response {
     push(&log, seen(format!("/{ver}/{id}"), query, &headers, b""));
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
+    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or_default();
     axum::Json(json!({
         "messaging_product": "whatsapp",
         "url": format!("http://{host}/media/ok?mid={id}"),
@@ -150,9 +141,7 @@ async fn server() -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("bind: {e}"));
-    let addr = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("addr: {e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("addr: {e}"));
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -247,16 +236,8 @@ async fn send_parses_graph_error_without_leaking_recipient() {
             ..
         } => {
             assert_eq!(*status, 400);
-            assert!(
-                details
-                    .as_deref()
-                    .is_some_and(|d| d.contains("same phone number"))
-            );
-            assert!(
-                message
-                    .as_deref()
-                    .is_some_and(|m| m.starts_with("(#131056)"))
-            );
+            assert!(details.as_deref().is_some_and(|d| d.contains("same phone number")));
+            assert!(message.as_deref().is_some_and(|m| m.starts_with("(#131056)")));
         }
         other => panic!("unexpected {other:?}"),
     }
@@ -272,9 +253,7 @@ async fn invalid_message_is_not_sent() {
     if let OutgoingMessage::Buttons { buttons, .. } = &mut msg {
         buttons[0].title = "a title that is far too long".into();
     }
-    let err = c
-        .send(&Recipient::WaId("919876543210".into()), &msg, None)
-        .await;
+    let err = c.send(&Recipient::WaId("919876543210".into()), &msg, None).await;
     assert!(matches!(err, Err(SendError::Invalid(_))), "{err:?}");
     assert!(entries(&srv.log).is_empty());
 }
@@ -290,11 +269,7 @@ async fn bsuid_recipient_and_decode_error() {
         quick_reply_payloads: vec![],
     };
     let err = c
-        .send(
-            &Recipient::UserId("IN.1410018717833190".into()),
-            &tmpl,
-            None,
-        )
+        .send(&Recipient::UserId("IN.1410018717833190".into()), &tmpl, None)
         .await;
     assert!(matches!(err, Err(SendError::Decode(_))), "{err:?}");
     let log = entries(&srv.log);
@@ -314,10 +289,7 @@ async fn mark_read_posts_documented_body() {
         json!({ "messaging_product": "whatsapp", "status": "read", "message_id": "wamid.IN1" })
     );
     assert_eq!(log[1].body["typing_indicator"], json!({ "type": "text" }));
-    assert!(matches!(
-        c.mark_read("").await,
-        Err(SendError::InvalidArgument(_))
-    ));
+    assert!(matches!(c.mark_read("").await, Err(SendError::InvalidArgument(_))));
 }
 
 #[tokio::test]
@@ -358,10 +330,7 @@ async fn download_size_cap_and_expiry() {
     let c = client(&srv.base);
     let big = format!("{}/media/big", srv.base);
     assert_eq!(c.download_media(&big, 4095).await, Err(SendError::TooLarge));
-    assert_eq!(
-        c.download_media(&big, 4096).await.map(|b| b.len()),
-        Ok(4096)
-    );
+    assert_eq!(c.download_media(&big, 4096).await.map(|b| b.len()), Ok(4096));
     let gone = format!("{}/media/gone", srv.base);
     let err = c.download_media(&gone, 4096).await;
     assert_eq!(err, Err(SendError::Expired));
@@ -371,9 +340,7 @@ async fn download_size_cap_and_expiry() {
 async fn token_never_sent_to_foreign_plain_http() {
     let srv = server().await;
     let c = client(&srv.base);
-    let err = c
-        .download_media("http://example.invalid/media/ok", 10)
-        .await;
+    let err = c.download_media("http://example.invalid/media/ok", 10).await;
     assert!(matches!(err, Err(SendError::InvalidArgument(_))), "{err:?}");
     assert!(matches!(
         c.download_media("not a url", 10).await,
@@ -389,9 +356,7 @@ async fn streaming_body_is_capped() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("bind: {e}"));
-    let addr = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("addr: {e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("addr: {e}"));
     let task = tokio::spawn(async move {
         for _ in 0..2 {
             let Ok((mut sock, _)) = listener.accept().await else {
@@ -416,10 +381,7 @@ async fn streaming_body_is_capped() {
     let c = client(&base);
     let url = format!("{base}/stream");
     assert_eq!(c.download_media(&url, 1000).await, Err(SendError::TooLarge));
-    assert_eq!(
-        c.download_media(&url, 4096).await.map(|b| b.len()),
-        Ok(4096)
-    );
+    assert_eq!(c.download_media(&url, 4096).await.map(|b| b.len()), Ok(4096));
     task.abort();
 }
 

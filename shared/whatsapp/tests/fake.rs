@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use satark_whatsapp::client::{GraphClient, SendError};
 use satark_whatsapp::fake::{FakeGraph, FakeServer};
-use satark_whatsapp::send::{
-    ListRow, ListSection, OutgoingMessage, Recipient, ReplyButton, message_body,
-};
+use satark_whatsapp::send::{ListRow, ListSection, OutgoingMessage, Recipient, ReplyButton, message_body};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "fake-token";
@@ -19,18 +17,12 @@ const USER: &str = "919876543210";
 async fn start() -> (FakeGraph, FakeServer, GraphClient) {
     let fake = FakeGraph::new(TOKEN, PNID, VER);
     let server = fake.start().await.unwrap_or_else(|e| panic!("start: {e}"));
-    let client = GraphClient::new(fake.client_config(&server.base_url))
-        .unwrap_or_else(|e| panic!("client: {e}"));
+    let client = GraphClient::new(fake.client_config(&server.base_url)).unwrap_or_else(|e| panic!("client: {e}"));
     (fake, server, client)
 }
 
 /// POSTs raw JSON to the messages endpoint; returns status and JSON body.
-async fn post_raw(
-    server: &FakeServer,
-    path: &str,
-    token: Option<&str>,
-    body: &Value,
-) -> (u16, Value) {
+async fn post_raw(server: &FakeServer, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
     let http = reqwest::Client::new();
     let mut req = http.post(format!("{}{path}", server.base_url)).json(body);
     if let Some(t) = token {
@@ -60,16 +52,9 @@ async fn auth_and_path_are_checked() {
     assert_eq!(json["error"]["type"], "OAuthException");
     let (status, json) = post_raw(&server, &messages_path(), Some("wrong"), &body).await;
     assert_eq!((status, json["error"]["code"].clone()), (401, json!(190)));
-    let (status, json) =
-        post_raw(&server, &format!("/{VER}/999/messages"), Some(TOKEN), &body).await;
+    let (status, json) = post_raw(&server, &format!("/{VER}/999/messages"), Some(TOKEN), &body).await;
     assert_eq!((status, json["error"]["code"].clone()), (400, json!(100)));
-    let (status, _) = post_raw(
-        &server,
-        &format!("/v17.0/{PNID}/messages"),
-        Some(TOKEN),
-        &body,
-    )
-    .await;
+    let (status, _) = post_raw(&server, &format!("/v17.0/{PNID}/messages"), Some(TOKEN), &body).await;
     assert_eq!(status, 400);
     assert!(fake.sent().is_empty());
     let (status, json) = post_raw(&server, &messages_path(), Some(TOKEN), &body).await;
@@ -85,8 +70,7 @@ async fn auth_and_path_are_checked() {
 }
 
 fn interactive_buttons(buttons: Value, body: &str, extra: Value) -> Value {
-    let mut interactive =
-        json!({ "type": "button", "body": { "text": body }, "action": { "buttons": buttons } });
+    let mut interactive = json!({ "type": "button", "body": { "text": body }, "action": { "buttons": buttons } });
     if let (Some(obj), Some(more)) = (interactive.as_object_mut(), extra.as_object()) {
         for (k, v) in more {
             obj.insert(k.clone(), v.clone());
@@ -124,31 +108,152 @@ async fn every_documented_limit_is_enforced() {
     let (fake, server, _) = start().await;
     let long = |n: usize| "x".repeat(n);
     let cases: Vec<(&str, Value)> = vec![
-        ("text too long", json!({ "messaging_product": "whatsapp", "to": "+919876543210", "type": "text", "text": { "body": long(4097) } })),
-        ("text empty", json!({ "messaging_product": "whatsapp", "to": "+919876543210", "type": "text", "text": { "body": "" } })),
+        (
+            "text too long",
+            json!({ "messaging_product": "whatsapp", "to": "+919876543210", "type": "text", "text": { "body": long(4097) } }),
+        ),
+        (
+            "text empty",
+            json!({ "messaging_product": "whatsapp", "to": "+919876543210", "type": "text", "text": { "body": "" } }),
+        ),
         ("no buttons", interactive_buttons(json!([]), "b", json!({}))),
-        ("4 buttons", interactive_buttons(json!([reply("a","A"), reply("b","B"), reply("c","C"), reply("d","D")]), "b", json!({}))),
-        ("button title 21", interactive_buttons(json!([reply("a", &"न".repeat(21))]), "b", json!({}))),
-        ("empty button title", interactive_buttons(json!([reply("a", "")]), "b", json!({}))),
-        ("button id 257", interactive_buttons(json!([reply(&long(257), "A")]), "b", json!({}))),
-        ("duplicate button id", interactive_buttons(json!([reply("a","A"), reply("a","B")]), "b", json!({}))),
-        ("duplicate button title", interactive_buttons(json!([reply("a","A"), reply("b","A")]), "b", json!({}))),
-        ("buttons body 1025", interactive_buttons(json!([reply("a","A")]), &long(1025), json!({}))),
-        ("header 61", interactive_buttons(json!([reply("a","A")]), "b", json!({ "header": { "type": "text", "text": long(61) } }))),
-        ("footer 61", interactive_buttons(json!([reply("a","A")]), "b", json!({ "footer": { "text": long(61) } }))),
-        ("list button 21", list(&long(21), json!([{ "title": "S", "rows": rows(1, "r") }]), json!({}))),
+        (
+            "4 buttons",
+            interactive_buttons(
+                json!([reply("a", "A"), reply("b", "B"), reply("c", "C"), reply("d", "D")]),
+                "b",
+                json!({}),
+            ),
+        ),
+        (
+            "button title 21",
+            interactive_buttons(json!([reply("a", &"न".repeat(21))]), "b", json!({})),
+        ),
+        (
+            "empty button title",
+            interactive_buttons(json!([reply("a", "")]), "b", json!({})),
+        ),
+        (
+            "button id 257",
+            interactive_buttons(json!([reply(&long(257), "A")]), "b", json!({})),
+        ),
+        (
+            "duplicate button id",
+            interactive_buttons(json!([reply("a", "A"), reply("a", "B")]), "b", json!({})),
+        ),
+        (
+            "duplicate button title",
+            interactive_buttons(json!([reply("a", "A"), reply("b", "A")]), "b", json!({})),
+        ),
+        (
+            "buttons body 1025",
+            interactive_buttons(json!([reply("a", "A")]), &long(1025), json!({})),
+        ),
+        (
+            "header 61",
+            interactive_buttons(
+                json!([reply("a", "A")]),
+                "b",
+                json!({ "header": { "type": "text", "text": long(61) } }),
+            ),
+        ),
+        (
+            "footer 61",
+            interactive_buttons(json!([reply("a", "A")]), "b", json!({ "footer": { "text": long(61) } })),
+        ),
+        (
+            "list button 21",
+            list(&long(21), json!([{ "title": "S", "rows": rows(1, "r") }]), json!({})),
+        ),
         ("list no sections", list("Open", json!([]), json!({}))),
-        ("list 11 sections", list("Open", Value::Array((0..11).map(|i| json!({ "title": format!("S{i}"), "rows": rows(1, &format!("s{i}r")) })).collect()), json!({}))),
-        ("list 11 rows", list("Open", json!([{ "title": "A", "rows": rows(6, "a") }, { "title": "B", "rows": rows(5, "b") }]), json!({}))),
-        ("list row id 201", list("Open", json!([{ "title": "S", "rows": [ { "id": long(201), "title": "t" } ] }]), json!({}))),
-        ("list row title 25", list("Open", json!([{ "title": "S", "rows": [ { "id": "a", "title": long(25) } ] }]), json!({}))),
-        ("list description 73", list("Open", json!([{ "title": "S", "rows": [ { "id": "a", "title": "t", "description": long(73) } ] }]), json!({}))),
-        ("list section title 25", list("Open", json!([{ "title": long(25), "rows": rows(1, "r") }]), json!({}))),
-        ("list duplicate row ids", list("Open", json!([{ "title": "A", "rows": rows(1, "r") }, { "title": "B", "rows": rows(1, "r") }]), json!({}))),
-        ("list untitled second section", list("Open", json!([{ "title": "A", "rows": rows(1, "a") }, { "rows": rows(1, "b") }]), json!({}))),
-        ("list body 4097", list("Open", json!([{ "title": "A", "rows": rows(1, "a") }]), json!({ "body": { "text": long(4097) } }))),
-        ("list header 61", list("Open", json!([{ "title": "A", "rows": rows(1, "a") }]), json!({ "header": { "type": "text", "text": long(61) } }))),
-        ("list footer 61", list("Open", json!([{ "title": "A", "rows": rows(1, "a") }]), json!({ "footer": { "text": long(61) } }))),
+        (
+            "list 11 sections",
+            list(
+                "Open",
+                Value::Array(
+                    (0..11)
+                        .map(|i| json!({ "title": format!("S{i}"), "rows": rows(1, &format!("s{i}r")) }))
+                        .collect(),
+                ),
+                json!({}),
+            ),
+        ),
+        (
+            "list 11 rows",
+            list(
+                "Open",
+                json!([{ "title": "A", "rows": rows(6, "a") }, { "title": "B", "rows": rows(5, "b") }]),
+                json!({}),
+            ),
+        ),
+        (
+            "list row id 201",
+            list(
+                "Open",
+                json!([{ "title": "S", "rows": [ { "id": long(201), "title": "t" } ] }]),
+                json!({}),
+            ),
+        ),
+        (
+            "list row title 25",
+            list(
+                "Open",
+                json!([{ "title": "S", "rows": [ { "id": "a", "title": long(25) } ] }]),
+                json!({}),
+            ),
+        ),
+        (
+            "list description 73",
+            list(
+                "Open",
+                json!([{ "title": "S", "rows": [ { "id": "a", "title": "t", "description": long(73) } ] }]),
+                json!({}),
+            ),
+        ),
+        (
+            "list section title 25",
+            list("Open", json!([{ "title": long(25), "rows": rows(1, "r") }]), json!({})),
+        ),
+        (
+            "list duplicate row ids",
+            list(
+                "Open",
+                json!([{ "title": "A", "rows": rows(1, "r") }, { "title": "B", "rows": rows(1, "r") }]),
+                json!({}),
+            ),
+        ),
+        (
+            "list untitled second section",
+            list(
+                "Open",
+                json!([{ "title": "A", "rows": rows(1, "a") }, { "rows": rows(1, "b") }]),
+                json!({}),
+            ),
+        ),
+        (
+            "list body 4097",
+            list(
+                "Open",
+                json!([{ "title": "A", "rows": rows(1, "a") }]),
+                json!({ "body": { "text": long(4097) } }),
+            ),
+        ),
+        (
+            "list header 61",
+            list(
+                "Open",
+                json!([{ "title": "A", "rows": rows(1, "a") }]),
+                json!({ "header": { "type": "text", "text": long(61) } }),
+            ),
+        ),
+        (
+            "list footer 61",
+            list(
+                "Open",
+                json!([{ "title": "A", "rows": rows(1, "a") }]),
+                json!({ "footer": { "text": long(61) } }),
+            ),
+        ),
     ];
     for (name, body) in cases {
         let (status, json) = post_raw(&server, &messages_path(), Some(TOKEN), &body).await;
@@ -171,11 +276,7 @@ async fn every_documented_limit_is_enforced() {
     // Boundary values are accepted.
     let ok = [
         interactive_buttons(
-            json!([
-                reply("a", &"न".repeat(20)),
-                reply("b", "B"),
-                reply("c", "C")
-            ]),
+            json!([reply("a", &"न".repeat(20)), reply("b", "B"), reply("c", "C")]),
             &long(1024),
             json!({ "header": { "type": "text", "text": long(60) }, "footer": { "text": long(60) } }),
         ),
@@ -199,10 +300,7 @@ async fn every_documented_limit_is_enforced() {
         &json!({ "messaging_product": "whatsapp", "type": "text", "text": { "body": "x" } }),
     )
     .await;
-    assert_eq!(
-        (status, json["error"]["code"].clone()),
-        (400, json!(131_008))
-    );
+    assert_eq!((status, json["error"]["code"].clone()), (400, json!(131_008)));
 }
 
 #[tokio::test]
@@ -264,14 +362,8 @@ async fn client_roundtrip_records_everything() {
     }
     assert!(fake.wait_for_sent(4, Duration::from_secs(1)).await);
     let sent = fake.sent();
-    assert_eq!(
-        sent.iter().map(|r| r.wamid.clone()).collect::<Vec<_>>(),
-        wamids
-    );
-    assert_eq!(
-        sent.iter().filter_map(|r| r.message()).collect::<Vec<_>>(),
-        messages
-    );
+    assert_eq!(sent.iter().map(|r| r.wamid.clone()).collect::<Vec<_>>(), wamids);
+    assert_eq!(sent.iter().filter_map(|r| r.message()).collect::<Vec<_>>(), messages);
     assert_eq!(sent[0].to.as_deref(), Some("+919876543210"));
     assert_eq!(sent[0].body["context"]["message_id"], "wamid.IN1");
     assert_eq!(fake.sent_to("+919876543210").len(), 4);
@@ -393,23 +485,13 @@ async fn media_served_only_with_token_and_user_agent() {
         .await
         .unwrap_or_else(|e| panic!("download: {e}"));
     assert_eq!(bytes.as_ref(), png.as_slice());
-    assert_eq!(
-        client.download_media(&info.url, 4).await,
-        Err(SendError::TooLarge)
-    );
+    assert_eq!(client.download_media(&info.url, 4).await, Err(SendError::TooLarge));
 
     // Raw requests: reqwest sends no User-Agent unless asked to.
     let http = reqwest::Client::new();
-    let status =
-        |r: Result<reqwest::Response, reqwest::Error>| r.map(|r| r.status().as_u16()).unwrap_or(0);
-    assert_eq!(
-        status(http.get(&info.url).bearer_auth(TOKEN).send().await),
-        403
-    );
-    assert_eq!(
-        status(http.get(&info.url).header("user-agent", "x").send().await),
-        403
-    );
+    let status = |r: Result<reqwest::Response, reqwest::Error>| r.map(|r| r.status().as_u16()).unwrap_or(0);
+    assert_eq!(status(http.get(&info.url).bearer_auth(TOKEN).send().await), 403);
+    assert_eq!(status(http.get(&info.url).header("user-agent", "x").send().await), 403);
     let resp = http
         .get(&info.url)
         .bearer_auth(TOKEN)
@@ -437,10 +519,7 @@ async fn media_served_only_with_token_and_user_agent() {
 
     // Expired URLs 404 until the id is queried again.
     fake.expire_media_urls();
-    assert_eq!(
-        client.download_media(&info.url, 1024).await,
-        Err(SendError::Expired)
-    );
+    assert_eq!(client.download_media(&info.url, 1024).await, Err(SendError::Expired));
     let fresh = client
         .media_info(&id)
         .await
@@ -463,10 +542,7 @@ async fn media_served_only_with_token_and_user_agent() {
     );
     let (status_code, json) = {
         let resp = http
-            .get(format!(
-                "{}/{VER}/{id}?phone_number_id=999",
-                server.base_url
-            ))
+            .get(format!("{}/{VER}/{id}?phone_number_id=999", server.base_url))
             .bearer_auth(TOKEN)
             .send()
             .await;
@@ -477,14 +553,8 @@ async fn media_served_only_with_token_and_user_agent() {
         };
         (code, json)
     };
-    assert_eq!(
-        (status_code, json["error"]["code"].clone()),
-        (400, json!(100))
-    );
-    let unauth = http
-        .get(format!("{}/{VER}/{id}", server.base_url))
-        .send()
-        .await;
+    assert_eq!((status_code, json["error"]["code"].clone()), (400, json!(100)));
+    let unauth = http.get(format!("{}/{VER}/{id}", server.base_url)).send().await;
     assert_eq!(status(unauth), 401);
 }
 
@@ -494,29 +564,21 @@ async fn router_without_public_base_uses_host_header() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("bind: {e}"));
-    let addr = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("addr: {e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("addr: {e}"));
     let router = fake.router();
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
-    let client = GraphClient::new(fake.client_config(&format!("http://{addr}")))
-        .unwrap_or_else(|e| panic!("client: {e}"));
+    let client =
+        GraphClient::new(fake.client_config(&format!("http://{addr}"))).unwrap_or_else(|e| panic!("client: {e}"));
     let id = fake.add_media(b"OggS".to_vec(), "audio/ogg");
     let info = client
         .media_info(&id)
         .await
         .unwrap_or_else(|e| panic!("media_info: {e}"));
-    assert!(
-        info.url
-            .starts_with(&format!("http://{addr}/fake-lookaside/"))
-    );
+    assert!(info.url.starts_with(&format!("http://{addr}/fake-lookaside/")));
     assert_eq!(
-        client
-            .download_media(&info.url, 100)
-            .await
-            .map(|b| b.to_vec()),
+        client.download_media(&info.url, 100).await.map(|b| b.to_vec()),
         Ok(b"OggS".to_vec())
     );
     task.abort();

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use satark_whatsapp::webhook::{
-    Contact, GraphError, InboundMessage, MediaRef, MessageContent, MessageContext, ParseError,
-    Sender, Status, StatusKind, WebhookPayload, parse_payload,
+    Contact, GraphError, InboundMessage, MediaRef, MessageContent, MessageContext, ParseError, Sender, Status,
+    StatusKind, WebhookPayload, parse_payload,
 };
 
 const USER: &str = "919876543210";
@@ -36,10 +36,7 @@ fn single(name: &str) -> (InboundMessage, Vec<Contact>) {
     assert_eq!(all.len(), 1, "{name}: expected exactly one message");
     let (value, msg) = all[0];
     assert_eq!(
-        value
-            .metadata
-            .as_ref()
-            .and_then(|m| m.phone_number_id.as_deref()),
+        value.metadata.as_ref().and_then(|m| m.phone_number_id.as_deref()),
         Some(PNID)
     );
     assert!(msg.id.starts_with("wamid."), "{name}: {}", msg.id);
@@ -139,12 +136,7 @@ fn text_reply_quote_and_referral() {
     assert!(ctx.id.is_some_and(|id| id.starts_with("wamid.")));
     assert!(!ctx.forwarded);
     let (m, _) = single("text_referral_ad");
-    assert_eq!(
-        m.content,
-        MessageContent::Text {
-            body: "Hello".into()
-        }
-    );
+    assert_eq!(m.content, MessageContent::Text { body: "Hello".into() });
 }
 
 #[test]
@@ -245,10 +237,7 @@ fn video_without_filename() {
     };
     assert_eq!(m.id, "998877665544332");
     assert_eq!(m.caption.as_deref(), Some("Noise from the engine"));
-    assert_eq!(
-        c.media().map(|m| m.mime_type.as_deref()),
-        Some(Some("video/mp4"))
-    );
+    assert_eq!(c.media().map(|m| m.mime_type.as_deref()), Some(Some("video/mp4")));
 }
 
 #[test]
@@ -363,10 +352,7 @@ fn system_without_contacts() {
         }
     );
     assert_eq!(m.sender(&contacts), Some(Sender::WaId(USER.into())));
-    assert!(
-        !format!("{m:?}").contains(USER2),
-        "system body must be dropped"
-    );
+    assert!(!format!("{m:?}").contains(USER2), "system body must be dropped");
 }
 
 #[test]
@@ -386,11 +372,7 @@ fn statuses() {
         ("status_delivered", StatusKind::Delivered, 1_767_082_403),
         ("status_read", StatusKind::Read, 1_767_082_460),
         ("status_played", StatusKind::Played, 1_767_082_470),
-        (
-            "status_unknown",
-            StatusKind::Other("deleted".into()),
-            1_767_082_480,
-        ),
+        ("status_unknown", StatusKind::Other("deleted".into()), 1_767_082_480),
     ];
     for (name, kind, ts) in cases {
         let s = single_status(name);
@@ -464,16 +446,8 @@ fn batched_post() {
     let (v, m) = msgs[1];
     let mut reversed = v.contacts.clone();
     reversed.reverse();
-    assert_eq!(
-        m.contact(&reversed).and_then(|c| c.wa_id.as_deref()),
-        Some(USER2)
-    );
-    assert_eq!(
-        m.content,
-        MessageContent::Text {
-            body: "menu".into()
-        }
-    );
+    assert_eq!(m.contact(&reversed).and_then(|c| c.wa_id.as_deref()), Some(USER2));
+    assert_eq!(m.content, MessageContent::Text { body: "menu".into() });
     let statuses: Vec<_> = p.statuses().map(|(_, s)| s).collect();
     assert_eq!(statuses.len(), 1);
     assert_eq!(statuses[0].id, "wamid.OUT9");
@@ -507,10 +481,7 @@ fn bsuid_only_user() {
             user_id: Some("IN.1410018717833190".into())
         }]
     );
-    assert_eq!(
-        m.sender(&contacts),
-        Some(Sender::UserId("IN.1410018717833190".into()))
-    );
+    assert_eq!(m.sender(&contacts), Some(Sender::UserId("IN.1410018717833190".into())));
     assert!(matches!(m.content, MessageContent::Text { .. }));
 }
 
@@ -522,12 +493,7 @@ fn garbage_timestamp_degrades_to_unknown() {
     assert_eq!(msgs[0].id, "wamid.GARBAGE1");
     assert_eq!(msgs[0].from.as_deref(), Some(USER));
     assert_eq!(msgs[0].timestamp, None);
-    assert_eq!(
-        msgs[0].content,
-        MessageContent::Unknown {
-            kind: "text".into()
-        }
-    );
+    assert_eq!(msgs[0].content, MessageContent::Unknown { kind: "text".into() });
     assert_eq!(
         msgs[1].content,
         MessageContent::Text {
@@ -541,12 +507,7 @@ fn garbage_text_degrades_to_unknown() {
     let (m, _) = single("garbage_text");
     assert_eq!(m.id, "wamid.GARBAGE2");
     assert_eq!(m.timestamp, Some(1_767_082_601));
-    assert_eq!(
-        m.content,
-        MessageContent::Unknown {
-            kind: "text".into()
-        }
-    );
+    assert_eq!(m.content, MessageContent::Unknown { kind: "text".into() });
 }
 
 #[test]
@@ -567,11 +528,7 @@ fn empty_entry_matches_signature_vector() {
         "sha256=02fe0c96d28c59ddb7cf81eff0ca05809b360ba73b63c28210b5906a0a107d1f"
     );
     let p = parse_payload(&body);
-    assert_eq!(
-        p.map(|p| p.entry.len()),
-        Ok(0),
-        "empty entry list is a valid payload"
-    );
+    assert_eq!(p.map(|p| p.entry.len()), Ok(0), "empty entry list is a valid payload");
 }
 
 #[test]
@@ -580,10 +537,7 @@ fn non_json_and_non_object_fail() {
         parse_payload(&bytes("not_json.txt")),
         Err(ParseError::InvalidJson { .. })
     ));
-    assert_eq!(
-        parse_payload(&bytes("not_object.json")),
-        Err(ParseError::NotObject)
-    );
+    assert_eq!(parse_payload(&bytes("not_object.json")), Err(ParseError::NotObject));
 }
 
 /// Every fixture is listed in the README, and every JSON fixture parses (or
@@ -604,10 +558,7 @@ fn fixture_set_is_complete_and_documented() {
     assert!(names.len() >= 40, "only {} fixtures", names.len());
     let mut wamids = std::collections::HashSet::new();
     for name in &names {
-        assert!(
-            readme.contains(&format!("`{name}`")),
-            "{name} missing from README"
-        );
+        assert!(readme.contains(&format!("`{name}`")), "{name} missing from README");
         let result = parse_payload(&bytes(name));
         if name == "not_json.txt" || name == "not_object.json" {
             assert!(result.is_err(), "{name}");

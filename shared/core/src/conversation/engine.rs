@@ -11,15 +11,28 @@ use crate::text::{Match, best_match, clip, fold_key};
 /// Advances `conversation` by one inbound message. Pure: the same inputs give the same
 /// outcome, and no input makes it panic.
 pub fn step(conversation: &Conversation, inbound: &Inbound, ctx: &StepContext<'_>) -> Outcome {
-    let mut engine = Engine { ctx, conv: conversation.clone(), replies: vec![], effects: vec![], lead: vec![] };
+    let mut engine = Engine {
+        ctx,
+        conv: conversation.clone(),
+        replies: vec![],
+        effects: vec![],
+        lead: vec![],
+    };
     engine.run(inbound);
-    Outcome { conversation: engine.conv, replies: engine.replies, effects: engine.effects }
+    Outcome {
+        conversation: engine.conv,
+        replies: engine.replies,
+        effects: engine.effects,
+    }
 }
 
 /// Names of the languages as people type them, in any script.
 const LANGUAGE_WORDS: [(Lang, &[&str]); 3] = [
     (Lang::Hi, &["hindi", "हिंदी", "हिन्दी", "hindee", "ہندی", "1"]),
-    (Lang::En, &["english", "angrezi", "angreji", "अंग्रेजी", "अंग्रेज़ी", "انگریزی", "eng", "2"]),
+    (
+        Lang::En,
+        &["english", "angrezi", "angreji", "अंग्रेजी", "अंग्रेज़ी", "انگریزی", "eng", "2"],
+    ),
     (Lang::Ur, &["urdu", "उर्दू", "اردو", "3"]),
 ];
 
@@ -50,7 +63,11 @@ impl<'a> Engine<'a> {
     }
 
     fn ui(&self) -> Ui<'a> {
-        Ui { ctx: self.ctx, lang: self.lang(), seq: self.conv.menu_seq }
+        Ui {
+            ctx: self.ctx,
+            lang: self.lang(),
+            seq: self.conv.menu_seq,
+        }
     }
 
     fn t(&self, key: &str) -> String {
@@ -99,7 +116,12 @@ impl<'a> Engine<'a> {
         match &inbound.content {
             InboundContent::Text(text) => self.on_text(text),
             InboundContent::Choice { id, title } => self.on_choice(id, title),
-            InboundContent::Media { kind, wa_media_id, mime_type, caption } => {
+            InboundContent::Media {
+                kind,
+                wa_media_id,
+                mime_type,
+                caption,
+            } => {
                 let item = DetailItem::Media {
                     kind: *kind,
                     media_key: inbound.message_id.clone(),
@@ -110,7 +132,12 @@ impl<'a> Engine<'a> {
                 };
                 self.on_evidence(item);
             }
-            InboundContent::Location { latitude, longitude, name, address } => {
+            InboundContent::Location {
+                latitude,
+                longitude,
+                name,
+                address,
+            } => {
                 let pin = IncidentPlace::Pin {
                     latitude: *latitude,
                     longitude: *longitude,
@@ -139,7 +166,9 @@ impl<'a> Engine<'a> {
             return;
         }
         if let Some(draft) = self.conv.draft.take() {
-            self.effects.push(Effect::DiscardDraft { report_id: draft.report_id });
+            self.effects.push(Effect::DiscardDraft {
+                report_id: draft.report_id,
+            });
             if self.conv.lang.is_some() {
                 self.say(self.t("draft-expired"));
             }
@@ -228,15 +257,22 @@ impl<'a> Engine<'a> {
                 return Some(ReferenceCode::parse(rest).ok_or(()));
             }
         }
-        let bare = ReferenceCode::parse(text)
-            .filter(|c| c.as_str().split('-').next().is_some_and(|d| self.ctx.range.district(d).is_some()));
+        let bare = ReferenceCode::parse(text).filter(|c| {
+            c.as_str()
+                .split('-')
+                .next()
+                .is_some_and(|d| self.ctx.range.district(d).is_some())
+        });
         bare.map(Ok)
     }
 
     fn status_lookup(&mut self, code: Result<ReferenceCode, ()>) {
         match code {
             Ok(code) => {
-                self.effects.push(Effect::LookupStatus { code, lang: self.lang() });
+                self.effects.push(Effect::LookupStatus {
+                    code,
+                    lang: self.lang(),
+                });
                 // The answer comes from the caller; afterwards nothing is pending except
                 // a draft, which the next message resumes.
                 if !self.conv.stage.needs_draft() {
@@ -264,7 +300,9 @@ impl<'a> Engine<'a> {
     fn cancel(&mut self) {
         match self.conv.draft.take() {
             Some(draft) => {
-                self.effects.push(Effect::DiscardDraft { report_id: draft.report_id });
+                self.effects.push(Effect::DiscardDraft {
+                    report_id: draft.report_id,
+                });
                 self.say(self.t("cancelled"));
             }
             None => self.say(self.t("nothing-to-cancel")),
@@ -364,7 +402,9 @@ impl<'a> Engine<'a> {
                 self.prompt();
             }
             3 => {
-                self.replies.push(Reply::Text { body: self.t("privacy-info") });
+                self.replies.push(Reply::Text {
+                    body: self.t("privacy-info"),
+                });
                 self.go(Stage::Menu);
                 self.prompt();
             }
@@ -442,21 +482,36 @@ impl<'a> Engine<'a> {
         let now = self.ctx.now;
         let draft = self.draft_mut();
         if draft.items.len() < MAX_ITEMS {
-            draft.items.push(DetailItem::Text { body: clip(text, MAX_TEXT_CHARS), at: now });
+            draft.items.push(DetailItem::Text {
+                body: clip(text, MAX_TEXT_CHARS),
+                at: now,
+            });
         }
     }
 
     fn at_district(&mut self, answer: Answer<'_>, page: u16) -> bool {
         let range = self.ctx.range;
         let chosen = match answer {
-            Answer::Action("d:more") => return self.turn_page(Stage::ChooseDistrict { page: page.saturating_add(1) }),
-            Answer::Action("d:back") => return self.turn_page(Stage::ChooseDistrict { page: page.saturating_sub(1) }),
+            Answer::Action("d:more") => {
+                return self.turn_page(Stage::ChooseDistrict {
+                    page: page.saturating_add(1),
+                });
+            }
+            Answer::Action("d:back") => {
+                return self.turn_page(Stage::ChooseDistrict {
+                    page: page.saturating_sub(1),
+                });
+            }
             Answer::Action(a) => a.strip_prefix("d:").and_then(|c| range.district(c)),
             Answer::Typed(t) if self.kw("kw-more", t) => {
-                return self.turn_page(Stage::ChooseDistrict { page: page.saturating_add(1) });
+                return self.turn_page(Stage::ChooseDistrict {
+                    page: page.saturating_add(1),
+                });
             }
             Answer::Typed(t) if self.kw("kw-back", t) => {
-                return self.turn_page(Stage::ChooseDistrict { page: page.saturating_sub(1) });
+                return self.turn_page(Stage::ChooseDistrict {
+                    page: page.saturating_sub(1),
+                });
             }
             Answer::Typed(t) => match best_match(t, range.districts.iter().map(|d| d.match_names())) {
                 Match::One(i) => range.districts.get(i),
@@ -478,9 +533,15 @@ impl<'a> Engine<'a> {
 
     fn turn_page(&mut self, stage: Stage) -> bool {
         let clamped = match stage {
-            Stage::ChooseDistrict { page } => Stage::ChooseDistrict { page: page.min(self.pages_of(&stage) - 1) },
-            Stage::ChooseStation { page } => Stage::ChooseStation { page: page.min(self.pages_of(&stage) - 1) },
-            Stage::ChooseCategory { page } => Stage::ChooseCategory { page: page.min(self.pages_of(&stage) - 1) },
+            Stage::ChooseDistrict { page } => Stage::ChooseDistrict {
+                page: page.min(self.pages_of(&stage) - 1),
+            },
+            Stage::ChooseStation { page } => Stage::ChooseStation {
+                page: page.min(self.pages_of(&stage) - 1),
+            },
+            Stage::ChooseCategory { page } => Stage::ChooseCategory {
+                page: page.min(self.pages_of(&stage) - 1),
+            },
             other => other,
         };
         self.go(clamped);
@@ -496,7 +557,9 @@ impl<'a> Engine<'a> {
             Stage::ChooseCategory { .. } => (self.ctx.range.categories.len(), 0),
             _ => (0, 0),
         };
-        u16::try_from(super::render::paginate(total, extras).len()).unwrap_or(1).max(1)
+        u16::try_from(super::render::paginate(total, extras).len())
+            .unwrap_or(1)
+            .max(1)
     }
 
     fn current_district(&self) -> Option<&'a crate::range::District> {
@@ -513,8 +576,16 @@ impl<'a> Engine<'a> {
         };
         let page = page.unwrap_or(0);
         let choice = match answer {
-            Answer::Action("s:more") => return self.turn_page(Stage::ChooseStation { page: page.saturating_add(1) }),
-            Answer::Action("s:back") => return self.turn_page(Stage::ChooseStation { page: page.saturating_sub(1) }),
+            Answer::Action("s:more") => {
+                return self.turn_page(Stage::ChooseStation {
+                    page: page.saturating_add(1),
+                });
+            }
+            Answer::Action("s:back") => {
+                return self.turn_page(Stage::ChooseStation {
+                    page: page.saturating_sub(1),
+                });
+            }
             Answer::Action("s:dk") => StationChoice::DontKnow,
             Answer::Action(a) => match a.strip_prefix("s:").and_then(|n| n.parse::<u16>().ok()) {
                 Some(n) if district.station(n).is_some_and(|s| s.active) => StationChoice::Known(n),
@@ -522,10 +593,14 @@ impl<'a> Engine<'a> {
             },
             Answer::Typed(t) if self.kw("kw-dont-know", t) => StationChoice::DontKnow,
             Answer::Typed(t) if self.kw("kw-more", t) => {
-                return self.turn_page(Stage::ChooseStation { page: page.saturating_add(1) });
+                return self.turn_page(Stage::ChooseStation {
+                    page: page.saturating_add(1),
+                });
             }
             Answer::Typed(t) if self.kw("kw-back", t) => {
-                return self.turn_page(Stage::ChooseStation { page: page.saturating_sub(1) });
+                return self.turn_page(Stage::ChooseStation {
+                    page: page.saturating_sub(1),
+                });
             }
             Answer::Typed(t) => {
                 let stations: Vec<_> = district.active_stations().collect();
@@ -555,14 +630,26 @@ impl<'a> Engine<'a> {
     fn at_category(&mut self, answer: Answer<'_>, page: u16) -> bool {
         let range = self.ctx.range;
         let chosen = match answer {
-            Answer::Action("c:more") => return self.turn_page(Stage::ChooseCategory { page: page.saturating_add(1) }),
-            Answer::Action("c:back") => return self.turn_page(Stage::ChooseCategory { page: page.saturating_sub(1) }),
+            Answer::Action("c:more") => {
+                return self.turn_page(Stage::ChooseCategory {
+                    page: page.saturating_add(1),
+                });
+            }
+            Answer::Action("c:back") => {
+                return self.turn_page(Stage::ChooseCategory {
+                    page: page.saturating_sub(1),
+                });
+            }
             Answer::Action(a) => a.strip_prefix("c:").and_then(|c| range.category(c)),
             Answer::Typed(t) if self.kw("kw-more", t) => {
-                return self.turn_page(Stage::ChooseCategory { page: page.saturating_add(1) });
+                return self.turn_page(Stage::ChooseCategory {
+                    page: page.saturating_add(1),
+                });
             }
             Answer::Typed(t) if self.kw("kw-back", t) => {
-                return self.turn_page(Stage::ChooseCategory { page: page.saturating_sub(1) });
+                return self.turn_page(Stage::ChooseCategory {
+                    page: page.saturating_sub(1),
+                });
             }
             Answer::Typed(t) => match best_match(t, range.categories.iter().map(|c| c.match_names())) {
                 Match::One(i) => range.categories.get(i),
@@ -596,7 +683,10 @@ impl<'a> Engine<'a> {
             return true;
         }
         if let Answer::Typed(text) = answer {
-            let item = DetailItem::Text { body: clip(text, MAX_TEXT_CHARS), at: self.ctx.now };
+            let item = DetailItem::Text {
+                body: clip(text, MAX_TEXT_CHARS),
+                at: self.ctx.now,
+            };
             self.on_evidence(item);
         }
         true
@@ -620,7 +710,14 @@ impl<'a> Engine<'a> {
                 MediaKind::Document => "what-document",
             },
         };
-        if let DetailItem::Media { kind, media_key, wa_media_id, mime_type, .. } = &item {
+        if let DetailItem::Media {
+            kind,
+            media_key,
+            wa_media_id,
+            mime_type,
+            ..
+        } = &item
+        {
             let report_id = self.draft_mut().report_id.clone();
             self.effects.push(Effect::FetchMedia {
                 report_id,
@@ -637,7 +734,10 @@ impl<'a> Engine<'a> {
             // Kept; the report continues once a language is chosen.
             return self.prompt();
         }
-        let ack = self.ta("details-received", &[("what", Arg::Str(&self.t(what))), ("count", Arg::Num(count))]);
+        let ack = self.ta(
+            "details-received",
+            &[("what", Arg::Str(&self.t(what))), ("count", Arg::Num(count))],
+        );
         if self.conv.stage == Stage::Details {
             let reply = self.ui().details_buttons(ack);
             self.replies.push(reply);
@@ -670,7 +770,10 @@ impl<'a> Engine<'a> {
                 let count = self.conv.draft.as_ref().map_or(0, |d| d.items.len() as i64);
                 let body = format!(
                     "{ack}\n\n{}",
-                    self.ta("details-received", &[("what", Arg::Str(&self.t("what-location"))), ("count", Arg::Num(count))])
+                    self.ta(
+                        "details-received",
+                        &[("what", Arg::Str(&self.t("what-location"))), ("count", Arg::Num(count))]
+                    )
                 );
                 let reply = self.ui().details_buttons(body);
                 self.replies.push(reply);
@@ -697,7 +800,9 @@ impl<'a> Engine<'a> {
             Answer::Action("loc:skip") => None,
             Answer::Action(_) => return false,
             Answer::Typed(t) if self.kw("kw-skip", t) => None,
-            Answer::Typed(t) => Some(IncidentPlace::Typed { text: clip(t, MAX_PLACE_CHARS) }),
+            Answer::Typed(t) => Some(IncidentPlace::Typed {
+                text: clip(t, MAX_PLACE_CHARS),
+            }),
         };
         if place.is_some() {
             self.say(self.t("location-received"));
@@ -711,13 +816,17 @@ impl<'a> Engine<'a> {
 
     fn at_time(&mut self, answer: Answer<'_>) -> bool {
         let keys = ["kw-today", "kw-yesterday", "kw-earlier", "kw-time-unknown"];
-        let chosen = TIME_CHOICES.iter().zip(keys).enumerate().find_map(|(i, ((action, _, value), kw))| {
-            let hit = match answer {
-                Answer::Action(a) => a == *action,
-                Answer::Typed(t) => self.kw(kw, t) || t == (i + 1).to_string(),
-            };
-            hit.then_some(*value)
-        });
+        let chosen = TIME_CHOICES
+            .iter()
+            .zip(keys)
+            .enumerate()
+            .find_map(|(i, ((action, _, value), kw))| {
+                let hit = match answer {
+                    Answer::Action(a) => a == *action,
+                    Answer::Typed(t) => self.kw(kw, t) || t == (i + 1).to_string(),
+                };
+                hit.then_some(*value)
+            });
         let Some(when) = chosen else { return false };
         self.draft_mut().when = Some(when);
         self.resume();
@@ -749,7 +858,13 @@ impl<'a> Engine<'a> {
                 let catalog = self.ctx.catalog;
                 let names: Vec<Vec<String>> = EDIT_CHOICES
                     .iter()
-                    .map(|(_, key)| Lang::ALL.iter().map(|l| catalog.plain(*l, key)).chain([lang.code().into()]).collect())
+                    .map(|(_, key)| {
+                        Lang::ALL
+                            .iter()
+                            .map(|l| catalog.plain(*l, key))
+                            .chain([lang.code().into()])
+                            .collect()
+                    })
                     .collect();
                 match best_match(t, names.iter().map(|n| n.iter().map(String::as_str))) {
                     Match::One(i) => Some(EDIT_CHOICES[i].0),
@@ -782,7 +897,8 @@ impl<'a> Engine<'a> {
         let Some(draft) = self.conv.draft.clone().filter(Draft::is_complete) else {
             return self.resume();
         };
-        let (Some(district), Some(station), Some(category)) = (draft.district.clone(), draft.station, draft.category.clone())
+        let (Some(district), Some(station), Some(category)) =
+            (draft.district.clone(), draft.station, draft.category.clone())
         else {
             return self.resume();
         };
@@ -802,7 +918,9 @@ impl<'a> Engine<'a> {
             via_poster: draft.via_poster,
         };
         self.effects.push(Effect::SubmitReport(Box::new(report)));
-        self.replies.push(Reply::Text { body: self.ta("submitted", &[("code", Arg::Str(reference.as_str()))]) });
+        self.replies.push(Reply::Text {
+            body: self.ta("submitted", &[("code", Arg::Str(reference.as_str()))]),
+        });
         self.conv.draft = None;
         self.conv.poster = None;
         self.go(Stage::Idle);

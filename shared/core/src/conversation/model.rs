@@ -163,7 +163,10 @@ pub struct Inbound {
 pub enum InboundContent {
     Text(String),
     /// A tapped reply button, list row or template quick reply: its id and title.
-    Choice { id: String, title: String },
+    Choice {
+        id: String,
+        title: String,
+    },
     Media {
         kind: MediaKind,
         wa_media_id: String,
@@ -179,19 +182,33 @@ pub enum InboundContent {
     Sticker,
     /// A shared contact card: never kept (it holds third parties' numbers).
     Contacts,
-    Reaction { removed: bool },
+    Reaction {
+        removed: bool,
+    },
     /// A type WhatsApp could not deliver or we cannot use; `too_large` when WhatsApp
     /// said the media was over its size limit.
-    Unsupported { too_large: bool },
+    Unsupported {
+        too_large: bool,
+    },
 }
 
 /// A message for the citizen. Rendered in their language; shaped to WhatsApp's limits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Reply {
-    Text { body: String },
-    Buttons { body: String, buttons: Vec<Choice> },
-    List { body: String, button: String, section: String, rows: Vec<Row> },
+    Text {
+        body: String,
+    },
+    Buttons {
+        body: String,
+        buttons: Vec<Choice>,
+    },
+    List {
+        body: String,
+        button: String,
+        section: String,
+        rows: Vec<Row>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,7 +237,11 @@ impl Reply {
         use limits::*;
         let len = |s: &str| s.chars().count();
         let nonempty = |s: &str, what: &str| {
-            if s.trim().is_empty() { Err(format!("{what} is empty")) } else { Ok(()) }
+            if s.trim().is_empty() {
+                Err(format!("{what} is empty"))
+            } else {
+                Ok(())
+            }
         };
         match self {
             Reply::Text { body } => {
@@ -249,7 +270,12 @@ impl Reply {
                 unique(buttons.iter().map(|b| b.id.as_str()), "button ids")?;
                 unique(buttons.iter().map(|b| b.title.as_str()), "button titles")?;
             }
-            Reply::List { body, button, section, rows } => {
+            Reply::List {
+                body,
+                button,
+                section,
+                rows,
+            } => {
                 nonempty(body, "list body")?;
                 nonempty(button, "list button")?;
                 nonempty(section, "section title")?;

@@ -16,6 +16,20 @@ pub(crate) struct Ui<'a> {
     pub seq: u32,
 }
 
+/// A list of many items, shown a page at a time.
+struct PagedList<'k> {
+    body: String,
+    button_key: &'k str,
+    section_key: &'k str,
+    /// Action, title and description of every item.
+    items: Vec<(String, String, Option<String>)>,
+    page: u16,
+    /// Prefix of the "more" and "back" actions.
+    nav_prefix: &'k str,
+    /// Rows shown on every page after the items (such as "Don't know").
+    extras: Vec<Row>,
+}
+
 /// Button and row ids: `<menu seq>:<action>`, so a tap on an old menu is recognised.
 pub(crate) fn choice_id(seq: u32, action: &str) -> String {
     format!("{seq}:{action}")
@@ -29,6 +43,7 @@ pub(crate) fn parse_choice_id(id: &str) -> Option<(u32, &str)> {
 
 /// The pages of a list of `total` items when `extras` fixed rows (like "Don't know")
 /// sit on every page: each page holds at most 10 rows, navigation rows included.
+#[allow(clippy::single_range_in_vec_init)] // one page holding every item, not a Vec of numbers
 pub(crate) fn paginate(total: usize, extras: usize) -> Vec<Range<usize>> {
     let capacity = limits::LIST_ROWS - extras;
     if total <= capacity {
@@ -66,7 +81,10 @@ impl Ui<'_> {
     }
 
     fn button(&self, action: &str, key: &str) -> Choice {
-        Choice { id: self.id(action), title: clip(&self.t(key), limits::BUTTON_TITLE) }
+        Choice {
+            id: self.id(action),
+            title: clip(&self.t(key), limits::BUTTON_TITLE),
+        }
     }
 
     fn row(&self, action: &str, title: &str, description: Option<String>) -> Row {
@@ -108,7 +126,9 @@ impl Ui<'_> {
                 ],
             },
             (Stage::EditMenu, _) => self.edit_list(join),
-            (Stage::AskStatusCode, _) => Reply::Text { body: join(self.status_prompt(conv)) },
+            (Stage::AskStatusCode, _) => Reply::Text {
+                body: join(self.status_prompt(conv)),
+            },
             // A report stage without a draft cannot be stored (`Conversation::check`);
             // should one appear, the menu is the safe way out.
             (_, None) => self.menu(conv, join),
@@ -117,11 +137,17 @@ impl Ui<'_> {
 
     fn menu(&self, conv: &Conversation, join: impl Fn(String) -> String) -> Reply {
         let mut body = self.t("menu-prompt");
-        if let Some((d, s)) = conv.poster.as_ref().and_then(|(d, n)| self.ctx.range.poster_station(&format!("{d}-{n}")))
+        if let Some((d, s)) = conv
+            .poster
+            .as_ref()
+            .and_then(|(d, n)| self.ctx.range.poster_station(&format!("{d}-{n}")))
         {
             let note = self.ta(
                 "menu-prefill",
-                &[("station", Arg::Str(s.name(self.lang))), ("district", Arg::Str(d.name.get(self.lang)))],
+                &[
+                    ("station", Arg::Str(s.name(self.lang))),
+                    ("district", Arg::Str(d.name.get(self.lang))),
+                ],
             );
             body = format!("{body}\n\n{note}");
         }
@@ -138,37 +164,54 @@ impl Ui<'_> {
     pub fn details_buttons(&self, body: String) -> Reply {
         Reply::Buttons {
             body: clip(&body, limits::BUTTON_BODY),
-            buttons: vec![self.button("done", "details-done-btn"), self.button("sum:cancel", "cancel-btn")],
+            buttons: vec![
+                self.button("done", "details-done-btn"),
+                self.button("sum:cancel", "cancel-btn"),
+            ],
         }
     }
 
     /// A paged list: "‹ Back" first, the page's rows, "More ›", then the fixed extras.
-    fn paged_list(
-        &self,
-        body: String,
-        button_key: &str,
-        section_key: &str,
-        items: Vec<(String, String, Option<String>)>,
-        page: u16,
-        nav_prefix: &str,
-        extras: Vec<Row>,
-    ) -> Reply {
+    fn paged_list(&self, spec: PagedList<'_>) -> Reply {
+        let PagedList {
+            body,
+            button_key,
+            section_key,
+            items,
+            page,
+            nav_prefix,
+            extras,
+        } = spec;
         let pages = paginate(items.len(), extras.len());
         let page = usize::from(page).min(pages.len() - 1);
         let range = pages[page].clone();
         let mut rows = vec![];
         if page > 0 {
-            rows.push(self.row(&format!("{nav_prefix}:back"), &self.t("list-back-row"), Some(self.t("list-back-desc"))));
+            rows.push(self.row(
+                &format!("{nav_prefix}:back"),
+                &self.t("list-back-row"),
+                Some(self.t("list-back-desc")),
+            ));
         }
         for (action, title, desc) in &items[range] {
             rows.push(self.row(action, title, desc.clone()));
         }
         if page + 1 < pages.len() {
-            rows.push(self.row(&format!("{nav_prefix}:more"), &self.t("list-more-row"), Some(self.t("list-more-desc"))));
+            rows.push(self.row(
+                &format!("{nav_prefix}:more"),
+                &self.t("list-more-row"),
+                Some(self.t("list-more-desc")),
+            ));
         }
         rows.extend(extras);
         let section = if pages.len() > 1 {
-            self.ta("list-page", &[("page", Arg::Num(page as i64 + 1)), ("pages", Arg::Num(pages.len() as i64))])
+            self.ta(
+                "list-page",
+                &[
+                    ("page", Arg::Num(page as i64 + 1)),
+                    ("pages", Arg::Num(pages.len() as i64)),
+                ],
+            )
         } else {
             self.t(section_key)
         };
@@ -188,11 +231,23 @@ impl Ui<'_> {
             .iter()
             .map(|d| (format!("d:{}", d.code), d.name.get(self.lang).to_string(), None))
             .collect();
-        self.paged_list(join(self.t("district-prompt")), "district-list", "district-section", items, page, "d", vec![])
+        self.paged_list(PagedList {
+            body: join(self.t("district-prompt")),
+            button_key: "district-list",
+            section_key: "district-section",
+            items,
+            page,
+            nav_prefix: "d",
+            extras: vec![],
+        })
     }
 
     fn dont_know_row(&self) -> Row {
-        self.row("s:dk", &self.t("station-dont-know-row"), Some(self.t("station-dont-know-desc")))
+        self.row(
+            "s:dk",
+            &self.t("station-dont-know-row"),
+            Some(self.t("station-dont-know-desc")),
+        )
     }
 
     fn district_name(&self, draft: &Draft) -> String {
@@ -213,7 +268,15 @@ impl Ui<'_> {
             .map(|s| (format!("s:{}", s.n), s.name(self.lang).to_string(), None))
             .collect();
         let body = join(self.ta("station-prompt", &[("district", Arg::Str(&self.district_name(draft)))]));
-        self.paged_list(body, "station-list", "station-section", items, page, "s", vec![self.dont_know_row()])
+        self.paged_list(PagedList {
+            body,
+            button_key: "station-list",
+            section_key: "station-section",
+            items,
+            page,
+            nav_prefix: "s",
+            extras: vec![self.dont_know_row()],
+        })
     }
 
     fn station_candidates(&self, draft: &Draft, candidates: &[u16], join: impl Fn(String) -> String) -> Reply {
@@ -246,7 +309,15 @@ impl Ui<'_> {
                 (format!("c:{}", c.id), c.name.get(self.lang).to_string(), desc)
             })
             .collect();
-        self.paged_list(join(self.t("category-prompt")), "category-list", "category-section", items, page, "c", vec![])
+        self.paged_list(PagedList {
+            body: join(self.t("category-prompt")),
+            button_key: "category-list",
+            section_key: "category-section",
+            items,
+            page,
+            nav_prefix: "c",
+            extras: vec![],
+        })
     }
 
     fn time_list(&self, join: impl Fn(String) -> String) -> Reply {
@@ -263,7 +334,10 @@ impl Ui<'_> {
     }
 
     fn edit_list(&self, join: impl Fn(String) -> String) -> Reply {
-        let rows = EDIT_CHOICES.iter().map(|(action, key)| self.row(action, &self.t(key), None)).collect();
+        let rows = EDIT_CHOICES
+            .iter()
+            .map(|(action, key)| self.row(action, &self.t(key), None))
+            .collect();
         Reply::List {
             body: clip(&join(self.t("edit-prompt")), limits::LIST_BODY),
             button: clip(&self.t("edit-list"), limits::LIST_BUTTON),
@@ -275,7 +349,10 @@ impl Ui<'_> {
     /// The summary shows choices and counts, never the report's text: a phone seen by
     /// someone else should not replay what was reported.
     fn summary(&self, draft: &Draft) -> String {
-        let station = match (draft.station, draft.district.as_deref().and_then(|c| self.ctx.range.district(c))) {
+        let station = match (
+            draft.station,
+            draft.district.as_deref().and_then(|c| self.ctx.range.district(c)),
+        ) {
             (Some(StationChoice::Known(n)), Some(d)) => {
                 d.station(n).map(|s| s.name(self.lang).to_string()).unwrap_or_default()
             }
@@ -288,7 +365,11 @@ impl Ui<'_> {
             .map(|c| c.name.get(self.lang).to_string())
             .unwrap_or_default();
         let items = self.ta("summary-items", &[("count", Arg::Num(draft.items.len() as i64))]);
-        let place = if draft.place.is_some() { self.t("summary-given") } else { self.t("summary-not-given") };
+        let place = if draft.place.is_some() {
+            self.t("summary-given")
+        } else {
+            self.t("summary-not-given")
+        };
         let when = draft
             .when
             .and_then(|w| TIME_CHOICES.iter().find(|(_, _, t)| *t == w))
@@ -369,7 +450,10 @@ pub fn status_reply(catalog: &Catalog, lang: Lang, code: &ReferenceCode, status:
         Some(s) => catalog.text(
             lang,
             "status-result",
-            &[("code", Arg::Str(code.as_str())), ("status", Arg::Str(&catalog.plain(lang, s.message_key())))],
+            &[
+                ("code", Arg::Str(code.as_str())),
+                ("status", Arg::Str(&catalog.plain(lang, s.message_key()))),
+            ],
         ),
         None => catalog.text(lang, "status-not-found", &[("code", Arg::Str(code.as_str()))]),
     };

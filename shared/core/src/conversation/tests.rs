@@ -22,7 +22,13 @@ struct Chat {
 
 impl Chat {
     fn new() -> Self {
-        Chat { conv: Conversation::default(), now: 1_767_081_600, counter: 0, replies: vec![], effects: vec![] }
+        Chat {
+            conv: Conversation::default(),
+            now: 1_767_081_600,
+            counter: 0,
+            replies: vec![],
+            effects: vec![],
+        }
     }
 
     fn send(&mut self, content: InboundContent) -> &Reply {
@@ -31,8 +37,16 @@ impl Chat {
         let mut entropy = [0u8; 20];
         entropy[..8].copy_from_slice(&self.counter.to_le_bytes());
         entropy[16..20].copy_from_slice(&(self.counter as u32).to_be_bytes());
-        let ctx = StepContext { now: self.now, entropy, range: &RANGE, catalog: &CATALOG };
-        let inbound = Inbound { message_id: format!("wamid.{}", self.counter), content };
+        let ctx = StepContext {
+            now: self.now,
+            entropy,
+            range: &RANGE,
+            catalog: &CATALOG,
+        };
+        let inbound = Inbound {
+            message_id: format!("wamid.{}", self.counter),
+            content,
+        };
         let out = step(&self.conv, &inbound, &ctx);
         out.conversation.check(&RANGE).expect("valid state");
         for r in &out.replies {
@@ -51,16 +65,22 @@ impl Chat {
 
     /// Taps the option of the last reply whose id ends with `action`.
     fn tap(&mut self, action: &str) -> &Reply {
-        let (id, title) = self.find(action).unwrap_or_else(|| panic!("no option {action} in {:?}", self.replies));
+        let (id, title) = self
+            .find(action)
+            .unwrap_or_else(|| panic!("no option {action} in {:?}", self.replies));
         self.send(InboundContent::Choice { id, title })
     }
 
     fn find(&self, action: &str) -> Option<(String, String)> {
         self.replies.iter().rev().find_map(|r| match r {
-            Reply::Buttons { buttons, .. } => {
-                buttons.iter().find(|b| b.id.ends_with(action)).map(|b| (b.id.clone(), b.title.clone()))
-            }
-            Reply::List { rows, .. } => rows.iter().find(|r| r.id.ends_with(action)).map(|r| (r.id.clone(), r.title.clone())),
+            Reply::Buttons { buttons, .. } => buttons
+                .iter()
+                .find(|b| b.id.ends_with(action))
+                .map(|b| (b.id.clone(), b.title.clone())),
+            Reply::List { rows, .. } => rows
+                .iter()
+                .find(|r| r.id.ends_with(action))
+                .map(|r| (r.id.clone(), r.title.clone())),
             Reply::Text { .. } => None,
         })
     }
@@ -86,7 +106,10 @@ impl Chat {
 fn hindi_report_by_taps_with_media() {
     let mut chat = Chat::new();
     let first = chat.text("नमस्ते").clone();
-    assert!(matches!(first, Reply::Buttons { ref buttons, .. } if buttons.len() == 3), "language buttons");
+    assert!(
+        matches!(first, Reply::Buttons { ref buttons, .. } if buttons.len() == 3),
+        "language buttons"
+    );
     chat.tap("lang:hi");
     assert_eq!(chat.conv.lang, Some(Lang::Hi));
     chat.tap("menu:new");
@@ -102,7 +125,11 @@ fn hindi_report_by_taps_with_media() {
         mime_type: Some("audio/ogg; codecs=opus".into()),
         caption: None,
     });
-    assert!(chat.effects.iter().any(|e| matches!(e, Effect::FetchMedia { wa_media_id, .. } if wa_media_id == "m-voice")));
+    assert!(
+        chat.effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchMedia { wa_media_id, .. } if wa_media_id == "m-voice"))
+    );
     chat.photo("m-photo");
     chat.send(InboundContent::Media {
         kind: MediaKind::Video,
@@ -141,7 +168,10 @@ fn english_report_typed_without_taps() {
     chat.text("new report");
     chat.text("ghazipur");
     chat.text("zamaniya");
-    assert_eq!(chat.conv.draft.as_ref().and_then(|d| d.station), Some(StationChoice::Known(4)));
+    assert_eq!(
+        chat.conv.draft.as_ref().and_then(|d| d.station),
+        Some(StationChoice::Known(4))
+    );
     chat.text("gambling");
     chat.text("There is a satta den behind the bus stand every evening");
     chat.text("done");
@@ -149,7 +179,10 @@ fn english_report_typed_without_taps() {
     chat.text("today");
     chat.text("submit");
     let report = chat.submitted().expect("submitted");
-    assert_eq!((report.district.as_str(), report.category.as_str()), ("GZP", "gambling"));
+    assert_eq!(
+        (report.district.as_str(), report.category.as_str()),
+        ("GZP", "gambling")
+    );
     assert!(matches!(report.place, Some(crate::report::IncidentPlace::Typed { .. })));
 }
 
@@ -160,18 +193,32 @@ fn urdu_report_from_a_poster() {
     assert_eq!(chat.conv.poster, Some(("CDL".into(), 7)));
     chat.tap("lang:ur");
     let menu = chat.replies.last().expect("menu").body().to_string();
-    assert!(menu.contains("چکیا") || menu.contains("Chakia"), "menu names the poster's station: {menu}");
+    assert!(
+        menu.contains("چکیا") || menu.contains("Chakia"),
+        "menu names the poster's station: {menu}"
+    );
     chat.tap("menu:new");
-    assert!(matches!(chat.conv.stage, Stage::ChooseCategory { .. }), "district and station preselected");
+    assert!(
+        matches!(chat.conv.stage, Stage::ChooseCategory { .. }),
+        "district and station preselected"
+    );
     chat.tap("c:more");
     chat.tap("c:robbery");
     chat.text("بازار میں موبائل چھینا گیا");
     chat.tap("done");
-    chat.send(InboundContent::Location { latitude: 25.26, longitude: 83.27, name: None, address: None });
+    chat.send(InboundContent::Location {
+        latitude: 25.26,
+        longitude: 83.27,
+        name: None,
+        address: None,
+    });
     chat.tap("t:today");
     chat.tap("sum:submit");
     let report = chat.submitted().expect("submitted");
-    assert_eq!((report.district.as_str(), report.station), ("CDL", StationChoice::Known(7)));
+    assert_eq!(
+        (report.district.as_str(), report.station),
+        ("CDL", StationChoice::Known(7))
+    );
     assert!(report.via_poster);
     assert_eq!(report.language, Lang::Ur);
 }
@@ -185,10 +232,20 @@ fn stale_menu_taps_are_caught() {
     chat.tap("menu:new");
     chat.tap("d:JNP");
     let before = chat.conv.clone();
-    let reply = chat.send(InboundContent::Choice { id: old_new_report, title }).clone();
+    let reply = chat
+        .send(InboundContent::Choice {
+            id: old_new_report,
+            title,
+        })
+        .clone();
     assert!(reply.body().contains("out of date"), "{reply:?}");
     assert_eq!(chat.conv.draft, before.draft, "a stale tap changes nothing");
-    let forged = chat.send(InboundContent::Choice { id: "999:d:GZP".into(), title: "x".into() }).clone();
+    let forged = chat
+        .send(InboundContent::Choice {
+            id: "999:d:GZP".into(),
+            title: "x".into(),
+        })
+        .clone();
     assert!(forged.body().contains("out of date"));
 }
 
@@ -201,20 +258,31 @@ fn commands_work_anywhere() {
     chat.tap("d:GZP");
     chat.text("help");
     assert!(chat.replies[0].body().contains("status"));
-    assert!(matches!(chat.conv.stage, Stage::ChooseStation { .. }), "help keeps the place");
+    assert!(
+        matches!(chat.conv.stage, Stage::ChooseStation { .. }),
+        "help keeps the place"
+    );
     chat.text("language");
     chat.tap("lang:hi");
-    assert!(matches!(chat.conv.stage, Stage::ChooseStation { .. }), "language change resumes the report");
+    assert!(
+        matches!(chat.conv.stage, Stage::ChooseStation { .. }),
+        "language change resumes the report"
+    );
     chat.text("menu");
     assert_eq!(chat.conv.stage, Stage::Menu);
     chat.tap("menu:new");
-    assert!(matches!(chat.conv.stage, Stage::ChooseStation { .. }), "new report resumes the draft");
+    assert!(
+        matches!(chat.conv.stage, Stage::ChooseStation { .. }),
+        "new report resumes the draft"
+    );
     chat.text("cancel");
     assert!(chat.conv.draft.is_none());
     assert!(chat.effects.iter().any(|e| matches!(e, Effect::DiscardDraft { .. })));
     chat.text("status jnp-7k3qx");
     assert!(
-        chat.effects.iter().any(|e| matches!(e, Effect::LookupStatus { code, .. } if code.as_str() == "JNP-7K3QX"))
+        chat.effects
+            .iter()
+            .any(|e| matches!(e, Effect::LookupStatus { code, .. } if code.as_str() == "JNP-7K3QX"))
     );
     chat.text("status banana");
     assert_eq!(chat.conv.stage, Stage::AskStatusCode);
@@ -243,7 +311,10 @@ fn typed_station_names_match_fuzzily_or_offer_choices() {
     chat.tap("menu:new");
     chat.tap("d:JNP");
     chat.text("badlapr");
-    assert_eq!(chat.conv.draft.as_ref().and_then(|d| d.station), Some(StationChoice::Known(8)));
+    assert_eq!(
+        chat.conv.draft.as_ref().and_then(|d| d.station),
+        Some(StationChoice::Known(8))
+    );
     chat.text("edit"); // not a category: explained, still asking for the category
     assert!(matches!(chat.conv.stage, Stage::ChooseCategory { .. }));
 }
@@ -276,31 +347,117 @@ fn odd_messages_get_helpful_answers() {
     chat.tap("c:more");
     chat.tap("c:other");
     chat.tap("done");
-    assert!(chat.replies[0].body().contains("at least one"), "empty reports are refused");
+    assert!(
+        chat.replies[0].body().contains("at least one"),
+        "empty reports are refused"
+    );
 }
 
 // ---- properties -------------------------------------------------------------------
 
 fn any_inbound() -> impl Strategy<Value = InboundContent> {
     let words = prop::sample::select(vec![
-        "hi", "Hi JNP-12", "Hi GZP-999", "hindi", "english", "urdu", "1", "2", "3", "menu", "cancel", "help", "language",
-        "status", "status JNP-7K3QX", "JNP-00000", "done", "skip", "today", "submit", "edit", "more", "back",
-        "don't know", "kotwali", "jaunpur", "ghazipur", "illicit liquor", "हो गया", "रद्द", "मेनू", "नमस्ते", "اردو",
-        "ہو گیا", "", "   ", "\u{200D}", "a very long report about something that happened near the market",
+        "hi",
+        "Hi JNP-12",
+        "Hi GZP-999",
+        "hindi",
+        "english",
+        "urdu",
+        "1",
+        "2",
+        "3",
+        "menu",
+        "cancel",
+        "help",
+        "language",
+        "status",
+        "status JNP-7K3QX",
+        "JNP-00000",
+        "done",
+        "skip",
+        "today",
+        "submit",
+        "edit",
+        "more",
+        "back",
+        "don't know",
+        "kotwali",
+        "jaunpur",
+        "ghazipur",
+        "illicit liquor",
+        "हो गया",
+        "रद्द",
+        "मेनू",
+        "नमस्ते",
+        "اردو",
+        "ہو گیا",
+        "",
+        "   ",
+        "\u{200D}",
+        "a very long report about something that happened near the market",
     ]);
     prop_oneof![
         words.prop_map(|w| InboundContent::Text(w.to_string())),
         ".{0,64}".prop_map(InboundContent::Text),
-        (0u32..12, prop::sample::select(vec![
-            "lang:hi", "lang:en", "lang:ur", "lang:xx", "menu:new", "menu:status", "menu:privacy", "d:JNP", "d:CDL",
-            "d:ZZZ", "d:more", "d:back", "s:1", "s:12", "s:999", "s:dk", "s:more", "s:back", "c:other", "c:robbery",
-            "c:nope", "c:more", "c:back", "done", "loc:skip", "t:today", "t:unknown", "sum:submit", "sum:edit",
-            "sum:cancel", "e:place", "e:category", "e:details", "e:location", "e:time", "e:back", "",
-        ]))
-            .prop_map(|(seq, a)| InboundContent::Choice { id: format!("{seq}:{a}"), title: a.to_string() }),
+        (
+            0u32..12,
+            prop::sample::select(vec![
+                "lang:hi",
+                "lang:en",
+                "lang:ur",
+                "lang:xx",
+                "menu:new",
+                "menu:status",
+                "menu:privacy",
+                "d:JNP",
+                "d:CDL",
+                "d:ZZZ",
+                "d:more",
+                "d:back",
+                "s:1",
+                "s:12",
+                "s:999",
+                "s:dk",
+                "s:more",
+                "s:back",
+                "c:other",
+                "c:robbery",
+                "c:nope",
+                "c:more",
+                "c:back",
+                "done",
+                "loc:skip",
+                "t:today",
+                "t:unknown",
+                "sum:submit",
+                "sum:edit",
+                "sum:cancel",
+                "e:place",
+                "e:category",
+                "e:details",
+                "e:location",
+                "e:time",
+                "e:back",
+                "",
+            ])
+        )
+            .prop_map(|(seq, a)| InboundContent::Choice {
+                id: format!("{seq}:{a}"),
+                title: a.to_string()
+            }),
         ".{0,20}".prop_map(|id| InboundContent::Choice { id, title: "x".into() }),
-        prop::sample::select(vec![MediaKind::Photo, MediaKind::Voice, MediaKind::Video, MediaKind::Document])
-            .prop_map(|kind| InboundContent::Media { kind, wa_media_id: "m".into(), mime_type: None, caption: None }),
+        prop::sample::select(vec![
+            MediaKind::Photo,
+            MediaKind::Voice,
+            MediaKind::Video,
+            MediaKind::Document
+        ])
+        .prop_map(|kind| InboundContent::Media {
+            kind,
+            wa_media_id: "m".into(),
+            mime_type: None,
+            caption: None
+        }),
         (-90.0f64..90.0, -180.0f64..180.0).prop_map(|(latitude, longitude)| InboundContent::Location {
             latitude,
             longitude,

@@ -4,8 +4,8 @@ use crate::conversation::{self, Conversation, Effect, Inbound, Reply, StepContex
 use crate::i18n::Catalog;
 use crate::ids::{Identity, Pseudonym};
 use crate::ports::{
-    ConversationStore, DedupeStore, Entropy, EvidenceVault, MediaJob, MediaQueue, OutboundJob, OutboundQueue, Pseudonymizer,
-    ReplyAddressSealer, ReportStore, SealedAddress, StoreError,
+    ConversationStore, DedupeStore, Entropy, EvidenceVault, MediaJob, MediaQueue, OutboundJob, OutboundQueue,
+    Pseudonymizer, ReplyAddressSealer, ReportStore, SealedAddress, StoreError,
 };
 use std::sync::Arc;
 
@@ -38,7 +38,9 @@ pub struct Intake {
 /// What became of one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MessageOutcome {
-    Processed { replies: usize },
+    Processed {
+        replies: usize,
+    },
     /// Already processed (a redelivery): nothing done.
     Duplicate,
 }
@@ -72,7 +74,12 @@ impl Intake {
     /// it is replaced by a keyed hash before anything is stored, since a wamid encodes
     /// the sender's number. On error nothing is claimed, so WhatsApp's redelivery is
     /// processed afresh.
-    pub async fn handle(&self, identity: &Identity, mut inbound: Inbound, now: i64) -> Result<MessageOutcome, IntakeError> {
+    pub async fn handle(
+        &self,
+        identity: &Identity,
+        mut inbound: Inbound,
+        now: i64,
+    ) -> Result<MessageOutcome, IntakeError> {
         let key = self.ports.pseudonyms.message_key(&inbound.message_id);
         inbound.message_id = key.clone();
         if !self.ports.dedupe.claim(&key, now).await? {
@@ -108,7 +115,12 @@ impl Intake {
             };
             let mut entropy = [0u8; 20];
             self.ports.entropy.fill(&mut entropy);
-            let ctx = StepContext { now, entropy, range: &self.range, catalog: &self.catalog };
+            let ctx = StepContext {
+                now,
+                entropy,
+                range: &self.range,
+                catalog: &self.catalog,
+            };
             let mut outcome = conversation::step(&conversation, inbound, &ctx);
 
             // Reports are stored before the state is saved: the insert is idempotent
@@ -134,7 +146,13 @@ impl Intake {
                         let status = self.ports.reports.status_for(&who, code).await?;
                         replies.push(conversation::status_reply(&self.catalog, *lang, code, status));
                     }
-                    Effect::FetchMedia { report_id, media_key, wa_media_id, kind, mime_type } => {
+                    Effect::FetchMedia {
+                        report_id,
+                        media_key,
+                        wa_media_id,
+                        kind,
+                        mime_type,
+                    } => {
                         media_jobs.push(MediaJob {
                             report_id: report_id.clone(),
                             media_key: media_key.clone(),
@@ -155,7 +173,12 @@ impl Intake {
             }
             replies.append(&mut outcome.replies);
 
-            match self.ports.conversations.save(&who, &outcome.conversation, Some(&address), version).await {
+            match self
+                .ports
+                .conversations
+                .save(&who, &outcome.conversation, Some(&address), version)
+                .await
+            {
                 Ok(_) => {}
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
@@ -169,7 +192,8 @@ impl Intake {
                 self.ports.vault.discard(report_id).await?;
             }
             let count = replies.len();
-            self.enqueue_replies(&who, &address, &inbound.message_id, replies).await?;
+            self.enqueue_replies(&who, &address, &inbound.message_id, replies)
+                .await?;
             return Ok(MessageOutcome::Processed { replies: count });
         }
         Err(IntakeError::Contention)

@@ -3,8 +3,8 @@
 use crate::conversation::Reply;
 use crate::i18n::Catalog;
 use crate::ports::{
-    ConversationStore, EvidenceVault, FetchFailure, MediaJob, MediaRecord, MediaSource, OutboundJob,
-    OutboundQueue, QueueError, ReportStore, StoreError,
+    ConversationStore, EvidenceVault, FetchFailure, MediaJob, MediaRecord, MediaSource, OutboundJob, OutboundQueue,
+    QueueError, ReportStore, StoreError,
 };
 use crate::report::MediaKind;
 use sha2_free_hex::hex_lower;
@@ -49,7 +49,9 @@ impl MediaIngestError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            MediaIngestError::Fetch(FetchFailure::Retryable(_)) | MediaIngestError::Store(StoreError::Backend(_)) | MediaIngestError::Queue(_)
+            MediaIngestError::Fetch(FetchFailure::Retryable(_))
+                | MediaIngestError::Store(StoreError::Backend(_))
+                | MediaIngestError::Queue(_)
         )
     }
 }
@@ -107,7 +109,9 @@ impl MediaIngest {
     }
 
     async fn tell(&self, job: &MediaJob, key: &str) -> Result<(), MediaIngestError> {
-        let reply = Reply::Text { body: self.catalog.plain(job.lang, key) };
+        let reply = Reply::Text {
+            body: self.catalog.plain(job.lang, key),
+        };
         let notice = OutboundJob {
             conversation: job.conversation.clone(),
             reply_address: job.reply_address.clone(),

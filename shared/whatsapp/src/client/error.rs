@@ -59,9 +59,7 @@ fn code_str(code: &Option<i64>) -> String {
 }
 
 /// Graph error codes worth retrying with backoff (§9).
-const RETRYABLE_CODES: &[i64] = &[
-    130_429, 131_056, 131_000, 131_016, 1, 2, 133_004, 131_057, 4, 80_007,
-];
+const RETRYABLE_CODES: &[i64] = &[130_429, 131_056, 131_000, 131_016, 1, 2, 133_004, 131_057, 4, 80_007];
 
 impl SendError {
     /// The Graph error code, if the API returned one.
@@ -78,9 +76,7 @@ impl SendError {
         match self {
             SendError::Transport(_) => true,
             SendError::Graph { status, code, .. } => {
-                *status >= 500
-                    || *status == 429
-                    || code.is_some_and(|c| RETRYABLE_CODES.contains(&c))
+                *status >= 500 || *status == 429 || code.is_some_and(|c| RETRYABLE_CODES.contains(&c))
             }
             _ => false,
         }
@@ -110,11 +106,7 @@ impl SendError {
     pub fn from_graph_body(status: u16, body: &[u8]) -> Self {
         let parsed: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
         let err = parsed.get("error");
-        let field = |k: &str| {
-            err.and_then(|e| e.get(k))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
+        let field = |k: &str| err.and_then(|e| e.get(k)).and_then(Value::as_str).map(str::to_owned);
         let code = err.and_then(|e| e.get("code")).and_then(|c| match c {
             Value::Number(n) => n.as_i64(),
             Value::String(s) => s.trim().parse().ok(),
@@ -205,10 +197,7 @@ mod tests {
         assert!(SendError::Transport("x".into()).is_retryable());
         assert!(!SendError::TooLarge.is_retryable());
         assert!(!SendError::Expired.is_retryable());
-        assert_eq!(
-            g(400, None).to_string(),
-            "Graph API error: HTTP 400, code none"
-        );
+        assert_eq!(g(400, None).to_string(), "Graph API error: HTTP 400, code none");
         let html = SendError::from_graph_body(502, b"<html>bad gateway</html>");
         assert_eq!(html.code(), None);
         assert!(html.is_retryable());

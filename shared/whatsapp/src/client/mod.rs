@@ -102,20 +102,15 @@ impl GraphClient {
             .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
             .unwrap_or(false);
         if !base_ok {
-            return Err(ClientError::InvalidConfig(
-                "base_url must be an http(s) URL",
-            ));
+            return Err(ClientError::InvalidConfig("base_url must be an http(s) URL"));
         }
         if !is_path_segment(&cfg.api_version) {
             return Err(ClientError::InvalidConfig("api_version must be like v25.0"));
         }
         if !is_path_segment(&cfg.phone_number_id) {
-            return Err(ClientError::InvalidConfig(
-                "phone_number_id must be a non-empty id",
-            ));
+            return Err(ClientError::InvalidConfig("phone_number_id must be a non-empty id"));
         }
-        if cfg.access_token.trim().is_empty()
-            || HeaderValue::from_str(&format!("Bearer {}", cfg.access_token)).is_err()
+        if cfg.access_token.trim().is_empty() || HeaderValue::from_str(&format!("Bearer {}", cfg.access_token)).is_err()
         {
             return Err(ClientError::InvalidConfig(
                 "access_token must be a non-empty header-safe string",
@@ -243,8 +238,8 @@ impl GraphClient {
     /// id again). The token is only sent over https, or over http to the
     /// configured `base_url`'s own origin (local fakes).
     pub async fn download_media(&self, url: &str, max_bytes: u64) -> Result<Bytes, SendError> {
-        let parsed = reqwest::Url::parse(url)
-            .map_err(|_| SendError::InvalidArgument("media URL is not a valid URL"))?;
+        let parsed =
+            reqwest::Url::parse(url).map_err(|_| SendError::InvalidArgument("media URL is not a valid URL"))?;
         let same_origin = reqwest::Url::parse(&self.base)
             .map(|b| b.origin() == parsed.origin())
             .unwrap_or(false);
@@ -266,9 +261,7 @@ impl GraphClient {
             return Err(SendError::Expired);
         }
         if !status.is_success() {
-            let body = read_capped(&mut resp, MAX_API_RESPONSE)
-                .await
-                .unwrap_or_default();
+            let body = read_capped(&mut resp, MAX_API_RESPONSE).await.unwrap_or_default();
             return Err(SendError::from_graph_body(status.as_u16(), &body));
         }
         let declared = resp

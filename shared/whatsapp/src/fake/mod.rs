@@ -128,10 +128,7 @@ impl FakeGraph {
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave the state half-updated
         // in a way that matters for a fake; keep serving.
-        self.inner
-            .state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The axum router serving the fake endpoints.
@@ -152,11 +149,7 @@ impl FakeGraph {
                 tracing::warn!(error = %e, "fake Graph API server stopped");
             }
         });
-        Ok(FakeServer {
-            addr,
-            base_url,
-            task,
-        })
+        Ok(FakeServer { addr, base_url, task })
     }
 
     /// A client configuration pointing at this fake (served at `base_url`).
@@ -211,8 +204,7 @@ impl FakeGraph {
             .sent
             .iter()
             .filter(|r| {
-                r.to.as_deref().map(|t| t.trim_start_matches('+')) == Some(want)
-                    || r.recipient.as_deref() == Some(want)
+                r.to.as_deref().map(|t| t.trim_start_matches('+')) == Some(want) || r.recipient.as_deref() == Some(want)
             })
             .cloned()
             .collect()
@@ -309,10 +301,7 @@ impl FakeGraph {
             (None, Some(h)) => format!("http://{h}"),
             (None, None) => "http://127.0.0.1".to_owned(),
         };
-        Some((
-            format!("{base}/fake-lookaside/{media_id}?token={token}"),
-            media,
-        ))
+        Some((format!("{base}/fake-lookaside/{media_id}?token={token}"), media))
     }
 
     /// The media behind a lookaside URL, if the token is live and matches.

@@ -24,13 +24,7 @@ pub(super) fn router(fake: FakeGraph) -> Router {
 }
 
 /// The documented Graph error body (§9).
-fn graph_error(
-    fake: &FakeGraph,
-    status: u16,
-    code: i64,
-    message: &str,
-    details: Option<String>,
-) -> Response {
+fn graph_error(fake: &FakeGraph, status: u16, code: i64, message: &str, details: Option<String>) -> Response {
     let mut error = json!({
         "message": message,
         "type": "OAuthException",
@@ -62,10 +56,7 @@ fn injected_error_text(code: i64) -> (String, String) {
             "Something went wrong",
             "Message failed to send due to an unknown error.",
         ),
-        131_016 => (
-            "Service unavailable",
-            "A service is temporarily unavailable.",
-        ),
+        131_016 => ("Service unavailable", "A service is temporarily unavailable."),
         131_047 => (
             "Re-engagement message",
             "More than 24 hours have passed since the recipient last replied to the sender number.",
@@ -79,10 +70,7 @@ fn injected_error_text(code: i64) -> (String, String) {
             "Invalid OAuth access token",
             "The access token is invalid or has expired.",
         ),
-        _ => (
-            "Injected failure",
-            "Failure injected by the fake Graph API.",
-        ),
+        _ => ("Injected failure", "Failure injected by the fake Graph API."),
     };
     (format!("(#{code}) {title}"), details.to_owned())
 }
@@ -157,13 +145,7 @@ async fn messages(
         Ok(p) => p,
         Err(e) => {
             tracing::debug!(code = e.graph_code(), "fake Graph API rejected a send");
-            return graph_error(
-                &fake,
-                400,
-                e.graph_code(),
-                e.graph_message(),
-                Some(e.to_string()),
-            );
+            return graph_error(&fake, 400, e.graph_code(), e.graph_message(), Some(e.to_string()));
         }
     };
     if let ParsedBody::Read { message_id, .. } = parsed {
@@ -175,10 +157,7 @@ async fn messages(
         return graph_error(&fake, status, code, &message, Some(details));
     }
     let to = value.get("to").and_then(Value::as_str).map(str::to_owned);
-    let recipient = value
-        .get("recipient")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let recipient = value.get("recipient").and_then(Value::as_str).map(str::to_owned);
     let contact = match (&to, &recipient) {
         (Some(t), _) => {
             json!({ "input": t, "wa_id": t.chars().filter(char::is_ascii_digit).collect::<String>() })
@@ -241,7 +220,7 @@ async fn lookaside(
     let Some(media) = fake.lookaside(&media_id, query.get("token").map(String::as_str)) else {
         return (StatusCode::NOT_FOUND, "Not Found").into_response();
     };
-    let mime = HeaderValue::from_str(&media.mime)
-        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    let mime =
+        HeaderValue::from_str(&media.mime).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     (StatusCode::OK, [(CONTENT_TYPE, mime)], media.bytes).into_response()
 }

@@ -77,13 +77,7 @@ pub fn text_message(from: &str, wamid: &str, body: &str) -> Value {
 }
 
 /// A tap on a reply button of our message `context_id`.
-pub fn button_reply_message(
-    from: &str,
-    wamid: &str,
-    context_id: &str,
-    id: &str,
-    title: &str,
-) -> Value {
+pub fn button_reply_message(from: &str, wamid: &str, context_id: &str, id: &str, title: &str) -> Value {
     let msg = with(
         base(from, wamid, "interactive"),
         "interactive",
@@ -207,9 +201,7 @@ mod tests {
         );
         assert_eq!(msg.map(|m| m.id.clone()), Some(w));
         assert_eq!(
-            value
-                .and_then(|v| v.metadata.clone())
-                .and_then(|m| m.phone_number_id),
+            value.and_then(|v| v.metadata.clone()).and_then(|m| m.phone_number_id),
             Some("109876543210987".into())
         );
         let kinds: Vec<String> = [
@@ -223,19 +215,11 @@ mod tests {
         .filter_map(|m| {
             parse_payload(&to_meta_bytes(&inbound("p", "1", m)))
                 .ok()
-                .and_then(|p| {
-                    p.messages()
-                        .next()
-                        .map(|(_, m)| m.content.kind().to_owned())
-                })
+                .and_then(|p| p.messages().next().map(|(_, m)| m.content.kind().to_owned()))
         })
         .collect();
-        assert_eq!(
-            kinds,
-            ["button_reply", "list_reply", "location", "audio", "sticker"]
-        );
-        let st = parse_payload(&to_meta_bytes(&status_update("p", "wamid.X", "read", "1")))
-            .unwrap_or_default();
+        assert_eq!(kinds, ["button_reply", "list_reply", "location", "audio", "sticker"]);
+        let st = parse_payload(&to_meta_bytes(&status_update("p", "wamid.X", "read", "1"))).unwrap_or_default();
         assert_eq!(st.statuses().count(), 1);
     }
 }

@@ -108,23 +108,14 @@ pub fn validate(msg: &OutgoingMessage) -> Result<(), LimitError> {
                 } else {
                     length(&title_field, &s.title, max::SECTION_TITLE)?;
                 }
-                count(
-                    &format!("action.sections[{si}].rows"),
-                    s.rows.len(),
-                    1,
-                    max::ROWS,
-                )?;
+                count(&format!("action.sections[{si}].rows"), s.rows.len(), 1, max::ROWS)?;
                 for (ri, r) in s.rows.iter().enumerate() {
                     let base = format!("action.sections[{si}].rows[{ri}]");
                     let id_field = format!("{base}.id");
                     required(&id_field, &r.id, max::ROW_ID)?;
                     unique(&mut ids, &id_field, &r.id)?;
                     required(&format!("{base}.title"), &r.title, max::ROW_TITLE)?;
-                    optional(
-                        &format!("{base}.description"),
-                        &r.description,
-                        max::ROW_DESCRIPTION,
-                    )?;
+                    optional(&format!("{base}.description"), &r.description, max::ROW_DESCRIPTION)?;
                 }
             }
             Ok(())
@@ -270,12 +261,10 @@ mod tests {
     #[test]
     fn text_limits() {
         let ok = OutgoingMessage::Text {
-            body: "न".repeat(4096),
+            body: "न".repeat(4096)
         };
         assert_eq!(validate(&ok), Ok(()));
-        let long = OutgoingMessage::Text {
-            body: "a".repeat(4097),
-        };
+        let long = OutgoingMessage::Text { body: "a".repeat(4097) };
         assert_eq!(
             validate(&long),
             Err(LimitError::TooLong {
@@ -297,16 +286,10 @@ mod tests {
             validate(&buttons(vec![])),
             Err(LimitError::Count { count: 0, .. })
         ));
-        let four = (0..4)
-            .map(|i| btn(&i.to_string(), &i.to_string()))
-            .collect();
+        let four = (0..4).map(|i| btn(&i.to_string(), &i.to_string())).collect();
         assert!(matches!(
             validate(&buttons(four)),
-            Err(LimitError::Count {
-                count: 4,
-                max: 3,
-                ..
-            })
+            Err(LimitError::Count { count: 4, max: 3, .. })
         ));
         // 20 Devanagari characters are fine even though they are 60 bytes.
         assert_eq!(validate(&buttons(vec![btn("a", &"न".repeat(20))])), Ok(()));
@@ -344,34 +327,22 @@ mod tests {
         assert_eq!(validate(&buttons(vec![btn(&"i".repeat(256), "A")])), Ok(()));
         let mut m = buttons(vec![btn("a", "A")]);
         if let OutgoingMessage::Buttons {
-            body,
-            header,
-            footer,
-            ..
+            body, header, footer, ..
         } = &mut m
         {
             *body = "b".repeat(1025);
             *header = Some("h".repeat(61));
             *footer = Some("f".repeat(61));
         }
-        assert!(matches!(
-            validate(&m),
-            Err(LimitError::TooLong { max: 60, .. })
-        ));
+        assert!(matches!(validate(&m), Err(LimitError::TooLong { max: 60, .. })));
         if let OutgoingMessage::Buttons { header, .. } = &mut m {
             *header = Some(String::new());
         }
-        assert!(matches!(
-            validate(&m),
-            Err(LimitError::TooLong { max: 1024, .. })
-        ));
+        assert!(matches!(validate(&m), Err(LimitError::TooLong { max: 1024, .. })));
         if let OutgoingMessage::Buttons { body, .. } = &mut m {
             *body = "b".repeat(1024);
         }
-        assert_eq!(
-            validate(&m).map_err(field_of),
-            Err("footer.text".to_string())
-        );
+        assert_eq!(validate(&m).map_err(field_of), Err("footer.text".to_string()));
     }
 
     #[test]
@@ -388,11 +359,7 @@ mod tests {
         let eleven_sections = (0..11).map(|i| one(vec![row(&i.to_string())])).collect();
         assert!(matches!(
             validate(&list(eleven_sections)),
-            Err(LimitError::Count {
-                count: 11,
-                max: 10,
-                ..
-            })
+            Err(LimitError::Count { count: 11, max: 10, .. })
         ));
         let eleven_rows = vec![
             one((0..6).map(|i| row(&i.to_string())).collect()),
@@ -451,18 +418,12 @@ mod tests {
         if let OutgoingMessage::List { button, .. } = &mut m {
             *button = "b".repeat(21);
         }
-        assert!(matches!(
-            validate(&m),
-            Err(LimitError::TooLong { max: 20, .. })
-        ));
+        assert!(matches!(validate(&m), Err(LimitError::TooLong { max: 20, .. })));
         if let OutgoingMessage::List { button, body, .. } = &mut m {
             *button = "ok".into();
             *body = "b".repeat(4097);
         }
-        assert!(matches!(
-            validate(&m),
-            Err(LimitError::TooLong { max: 4096, .. })
-        ));
+        assert!(matches!(validate(&m), Err(LimitError::TooLong { max: 4096, .. })));
     }
 
     #[test]
@@ -482,14 +443,8 @@ mod tests {
             validate(&t(vec!["a     b"], vec![])),
             Err(LimitError::BadTemplateParam { .. })
         ));
-        assert!(matches!(
-            validate(&t(vec![""], vec![])),
-            Err(LimitError::Empty { .. })
-        ));
-        assert!(matches!(
-            validate(&t(vec![], vec![""])),
-            Err(LimitError::Empty { .. })
-        ));
+        assert!(matches!(validate(&t(vec![""], vec![])), Err(LimitError::Empty { .. })));
+        assert!(matches!(validate(&t(vec![], vec![""])), Err(LimitError::Empty { .. })));
         assert!(matches!(
             validate(&t(vec![], vec!["p"; 11])),
             Err(LimitError::Count { .. })

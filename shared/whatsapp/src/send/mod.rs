@@ -206,13 +206,7 @@ pub fn message_body(to: &Recipient, msg: &OutgoingMessage, reply_to: Option<&str
                 .iter()
                 .map(|b| json!({ "type": "reply", "reply": { "id": b.id, "title": b.title } }))
                 .collect();
-            let interactive = interactive(
-                "button",
-                header,
-                body,
-                footer,
-                json!({ "buttons": buttons }),
-            );
+            let interactive = interactive("button", header, body, footer, json!({ "buttons": buttons }));
             ("interactive", interactive)
         }
         OutgoingMessage::List {
@@ -260,13 +254,7 @@ pub fn mark_read_body(wamid: &str, typing_indicator: bool) -> Value {
     body
 }
 
-fn interactive(
-    kind: &str,
-    header: &Option<String>,
-    body: &str,
-    footer: &Option<String>,
-    action: Value,
-) -> Value {
+fn interactive(kind: &str, header: &Option<String>, body: &str, footer: &Option<String>, action: Value) -> Value {
     let mut obj = Map::new();
     obj.insert("type".into(), json!(kind));
     if let Some(h) = present(header) {
@@ -305,10 +293,7 @@ fn section_json(section: &ListSection) -> Value {
 fn template_json(name: &str, language: &str, params: &[String], payloads: &[String]) -> Value {
     let mut components = Vec::new();
     if !params.is_empty() {
-        let parameters: Vec<Value> = params
-            .iter()
-            .map(|p| json!({ "type": "text", "text": p }))
-            .collect();
+        let parameters: Vec<Value> = params.iter().map(|p| json!({ "type": "text", "text": p })).collect();
         components.push(json!({ "type": "body", "parameters": parameters }));
     }
     for (i, p) in payloads.iter().enumerate() {
@@ -484,11 +469,7 @@ mod tests {
             json!({ "messaging_product": "whatsapp", "status": "read", "message_id": "wamid.X",
                     "typing_indicator": { "type": "text" } })
         );
-        assert!(
-            mark_read_body("wamid.X", false)
-                .get("typing_indicator")
-                .is_none()
-        );
+        assert!(mark_read_body("wamid.X", false).get("typing_indicator").is_none());
     }
 
     #[test]

@@ -83,9 +83,7 @@ pub fn parse_send_body(body: &Value) -> Result<ParsedBody, BodyError> {
         Some(Value::String(s)) if s == "whatsapp" => {}
         None => return Err(BodyError::Missing("messaging_product".into())),
         Some(_) => {
-            return Err(BodyError::Invalid(
-                "messaging_product must be \"whatsapp\"".into(),
-            ));
+            return Err(BodyError::Invalid("messaging_product must be \"whatsapp\"".into()));
         }
     }
     if let Some(status) = obj.get("status") {
@@ -97,9 +95,7 @@ pub fn parse_send_body(body: &Value) -> Result<ParsedBody, BodyError> {
             None | Some(Value::Null) => false,
             Some(Value::Object(t)) if t.get("type").and_then(Value::as_str) == Some("text") => true,
             Some(_) => {
-                return Err(BodyError::Invalid(
-                    "typing_indicator.type must be \"text\"".into(),
-                ));
+                return Err(BodyError::Invalid("typing_indicator.type must be \"text\"".into()));
             }
         };
         return Ok(ParsedBody::Read {
@@ -111,9 +107,7 @@ pub fn parse_send_body(body: &Value) -> Result<ParsedBody, BodyError> {
     if let Some(rt) = obj.get("recipient_type")
         && rt.as_str() != Some("individual")
     {
-        return Err(BodyError::Invalid(
-            "recipient_type must be \"individual\"".into(),
-        ));
+        return Err(BodyError::Invalid("recipient_type must be \"individual\"".into()));
     }
     let reply_to = match obj.get("context") {
         None | Some(Value::Null) => None,
@@ -131,9 +125,7 @@ pub fn parse_send_body(body: &Value) -> Result<ParsedBody, BodyError> {
             if let Some(p) = t.get("preview_url")
                 && !p.is_boolean()
             {
-                return Err(BodyError::Invalid(
-                    "text.preview_url must be a boolean".into(),
-                ));
+                return Err(BodyError::Invalid("text.preview_url must be a boolean".into()));
             }
             OutgoingMessage::Text {
                 body: req_str(t, "body", "text.body")?,
@@ -204,9 +196,7 @@ fn parse_recipient(obj: &Object) -> Result<Recipient, BodyError> {
     }
     match obj.get("recipient") {
         Some(Value::String(r)) if !r.trim().is_empty() => Ok(Recipient::UserId(r.clone())),
-        Some(_) => Err(BodyError::Invalid(
-            "recipient must be a non-empty string".into(),
-        )),
+        Some(_) => Err(BodyError::Invalid("recipient must be a non-empty string".into())),
         None => Err(BodyError::Missing("to".into())),
     }
 }
@@ -241,9 +231,9 @@ fn parse_interactive(i: &Object) -> Result<Option<OutgoingMessage>, BodyError> {
             .iter()
             .enumerate()
             .map(|(n, b)| {
-                let b = b.as_object().ok_or_else(|| {
-                    BodyError::Invalid(format!("action.buttons[{n}] must be an object"))
-                })?;
+                let b = b
+                    .as_object()
+                    .ok_or_else(|| BodyError::Invalid(format!("action.buttons[{n}] must be an object")))?;
                 if b.get("type").and_then(Value::as_str) != Some("reply") {
                     return Err(BodyError::Invalid(format!(
                         "action.buttons[{n}].type must be \"reply\""
@@ -268,9 +258,9 @@ fn parse_interactive(i: &Object) -> Result<Option<OutgoingMessage>, BodyError> {
         .iter()
         .enumerate()
         .map(|(n, s)| {
-            let s = s.as_object().ok_or_else(|| {
-                BodyError::Invalid(format!("action.sections[{n}] must be an object"))
-            })?;
+            let s = s
+                .as_object()
+                .ok_or_else(|| BodyError::Invalid(format!("action.sections[{n}] must be an object")))?;
             let title = opt_str(s, "title", &format!("action.sections[{n}].title"))?;
             let rows = req_array(s, "rows", &format!("action.sections[{n}].rows"))?
                 .iter()
@@ -315,9 +305,7 @@ fn parse_template(t: &Object) -> Result<OutgoingMessage, BodyError> {
         None | Some(Value::Null) => &[][..],
         Some(Value::Array(c)) => c.as_slice(),
         Some(_) => {
-            return Err(BodyError::Invalid(
-                "template.components must be an array".into(),
-            ));
+            return Err(BodyError::Invalid("template.components must be an array".into()));
         }
     };
     for (n, c) in components.iter().enumerate() {
@@ -330,9 +318,7 @@ fn parse_template(t: &Object) -> Result<OutgoingMessage, BodyError> {
             None | Some(Value::Null) => &[][..],
             Some(Value::Array(p)) => p.as_slice(),
             Some(_) => {
-                return Err(BodyError::Invalid(format!(
-                    "{path}.parameters must be an array"
-                )));
+                return Err(BodyError::Invalid(format!("{path}.parameters must be an array")));
             }
         };
         match ctype.as_str() {
@@ -426,11 +412,7 @@ mod tests {
     #[test]
     fn roundtrips() {
         let wa = Recipient::WaId("+919876543210".into());
-        roundtrip(
-            OutgoingMessage::Text { body: "hi".into() },
-            wa.clone(),
-            Some("wamid.X"),
-        );
+        roundtrip(OutgoingMessage::Text { body: "hi".into() }, wa.clone(), Some("wamid.X"));
         roundtrip(
             OutgoingMessage::Buttons {
                 header: Some("H".into()),
@@ -477,9 +459,7 @@ mod tests {
     #[test]
     fn read_and_other() {
         assert_eq!(
-            parse_send_body(
-                &json!({"messaging_product":"whatsapp","status":"read","message_id":"wamid.1"})
-            ),
+            parse_send_body(&json!({"messaging_product":"whatsapp","status":"read","message_id":"wamid.1"})),
             Ok(ParsedBody::Read {
                 message_id: "wamid.1".into(),
                 typing_indicator: false
@@ -523,18 +503,14 @@ mod tests {
             .map(|i| json!({"type":"reply","reply":{"id":format!("b{i}"),"title":format!("B{i}")}}))
             .collect();
         assert_eq!(
-            code(
-                json!({"messaging_product":"whatsapp","to":"1","type":"interactive",
-                "interactive":{"type":"button","body":{"text":"x"},"action":{"buttons":four_buttons}}})
-            ),
+            code(json!({"messaging_product":"whatsapp","to":"1","type":"interactive",
+                "interactive":{"type":"button","body":{"text":"x"},"action":{"buttons":four_buttons}}})),
             Some(131_009)
         );
         assert_eq!(
-            code(
-                json!({"messaging_product":"whatsapp","to":"1","type":"interactive",
+            code(json!({"messaging_product":"whatsapp","to":"1","type":"interactive",
                 "interactive":{"type":"list","header":{"type":"image","image":{"id":"1"}},"body":{"text":"x"},
-                "action":{"button":"b","sections":[{"rows":[{"id":"a","title":"A"}]}]}}})
-            ),
+                "action":{"button":"b","sections":[{"rows":[{"id":"a","title":"A"}]}]}}})),
             Some(100)
         );
     }

@@ -4,8 +4,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::lenient::{
-    Malformed, Object, Strict, array, loose_i64, loose_str, required_obj, strict_bool, strict_f64,
-    strict_i64, strict_obj, strict_str,
+    Malformed, Object, Strict, array, loose_i64, loose_str, required_obj, strict_bool, strict_f64, strict_i64,
+    strict_obj, strict_str,
 };
 use super::{Contact, GraphError, parse_errors};
 use crate::send::Recipient;
@@ -161,9 +161,7 @@ pub enum MessageContent {
 
 impl Default for MessageContent {
     fn default() -> Self {
-        MessageContent::Unknown {
-            kind: String::new(),
-        }
+        MessageContent::Unknown { kind: String::new() }
     }
 }
 
@@ -414,9 +412,7 @@ fn parse_content(obj: &Object, kind: &str) -> Strict<MessageContent> {
             };
             MessageContent::System { kind: sub }
         }
-        other => MessageContent::Unknown {
-            kind: other.to_owned(),
-        },
+        other => MessageContent::Unknown { kind: other.to_owned() },
     };
     Ok(content)
 }
@@ -471,10 +467,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(m.sender(&cs), Some(Sender::WaId("912".into())));
-        assert_eq!(
-            m.contact(&cs).and_then(|c| c.user_id.as_deref()),
-            Some("IN.2")
-        );
+        assert_eq!(m.contact(&cs).and_then(|c| c.user_id.as_deref()), Some("IN.2"));
         m.from = None;
         assert_eq!(m.sender(&cs), Some(Sender::WaId("911".into())));
         let bsuid_only = contacts(&[(None, Some("IN.1"))]);

@@ -274,13 +274,10 @@ fn parse_entry(obj: &Object) -> Entry {
 
 fn parse_value(obj: &Object) -> ChangeValue {
     ChangeValue {
-        metadata: obj
-            .get("metadata")
-            .and_then(Value::as_object)
-            .map(|m| Metadata {
-                display_phone_number: loose_str(m, "display_phone_number"),
-                phone_number_id: loose_str(m, "phone_number_id"),
-            }),
+        metadata: obj.get("metadata").and_then(Value::as_object).map(|m| Metadata {
+            display_phone_number: loose_str(m, "display_phone_number"),
+            phone_number_id: loose_str(m, "phone_number_id"),
+        }),
         contacts: array(obj, "contacts")
             .iter()
             .filter_map(Value::as_object)
@@ -289,10 +286,7 @@ fn parse_value(obj: &Object) -> ChangeValue {
                 user_id: loose_str(c, "user_id"),
             })
             .collect(),
-        messages: array(obj, "messages")
-            .iter()
-            .map(message::parse_message)
-            .collect(),
+        messages: array(obj, "messages").iter().map(message::parse_message).collect(),
         statuses: array(obj, "statuses")
             .iter()
             .filter_map(Value::as_object)
@@ -344,10 +338,7 @@ mod tests {
         ));
         assert_eq!(parse_payload(b"[1,2]"), Err(ParseError::NotObject));
         assert_eq!(parse_payload(b"\"x\""), Err(ParseError::NotObject));
-        assert_eq!(
-            parse_payload(b""),
-            Err(ParseError::InvalidJson { line: 1, column: 0 })
-        );
+        assert_eq!(parse_payload(b""), Err(ParseError::InvalidJson { line: 1, column: 0 }));
         assert_eq!(parse_payload(b"{}"), Ok(WebhookPayload::default()));
     }
 
@@ -372,10 +363,7 @@ mod tests {
     #[test]
     fn status_progress() {
         assert!(StatusKind::Read.progress() > StatusKind::Delivered.progress());
-        assert_eq!(
-            StatusKind::parse("deleted"),
-            StatusKind::Other("deleted".into())
-        );
+        assert_eq!(StatusKind::parse("deleted"), StatusKind::Other("deleted".into()));
         assert_eq!(StatusKind::parse("played").as_str(), "played");
         assert_eq!(StatusKind::Failed.progress(), None);
     }

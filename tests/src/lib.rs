@@ -1,0 +1,238 @@
+//! A harness for end-to-end tests: the real `satark serve` on a free port, a fake
+//! Graph API on another, and citizens who send signed webhooks as Meta would.
+
+use satark::{Running, ServeConfig};
+use satark_whatsapp::fake::webhooks::{DISPLAY_PHONE_NUMBER, envelope, inbound_wamid, to_meta_bytes};
+use satark_whatsapp::fake::{FakeGraph, FakeServer, SentRecord};
+use satark_whatsapp::sign;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// How long a test waits for the bot's answer before failing.
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct Harness {
+    pub server: Running,
+    pub graph: FakeGraph,
+    _graph_server: FakeServer,
+    pub http: reqwest::Client,
+    pub config: ServeConfig,
+    pub data: tempfile::TempDir,
+}
+
+impl Harness {
+    /// Starts a fake Graph API and `satark serve` pointed at it (through
+    /// `SATARK_GRAPH_BASE_URL`'s setting), with fast queue retries.
+    pub async fn start() -> Harness {
+        let data = tempfile::tempdir().expect("tempdir");
+        let mut config = ServeConfig::local(data.path().to_path_buf());
+        let graph = FakeGraph::new(&config.access_token, &config.phone_number_id, &config.graph_api_version);
+        let graph_server = graph.start().await.expect("fake graph");
+        config.graph_base_url = Some(graph_server.base_url.clone());
+        config.queue_retry_ms = 50;
+        let server = satark::start(config.clone()).await.expect("satark serve");
+        Harness {
+            server,
+            graph,
+            _graph_server: graph_server,
+            http: reqwest::Client::new(),
+            config,
+            data,
+        }
+    }
+
+    pub fn webhook_url(&self) -> String {
+        format!("http://{}/webhook", self.server.addr)
+    }
+
+    /// Posts `payload` as Meta would: escaped-Unicode bytes, signed with the app secret.
+    pub async fn deliver(&self, payload: &Value) -> u16 {
+        let body = to_meta_bytes(payload);
+        let signature = sign(self.config.app_secret.as_bytes(), &body);
+        self.post_raw(body, Some(&signature)).await
+    }
+
+    pub async fn post_raw(&self, body: Vec<u8>, signature: Option<&str>) -> u16 {
+        let mut req = self
+            .http
+            .post(self.webhook_url())
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(sig) = signature {
+            req = req.header("x-hub-signature-256", sig);
+        }
+        req.send().await.expect("webhook reachable").status().as_u16()
+    }
+
+    pub fn citizen(&self, phone: &str, name: &str) -> Citizen<'_> {
+        Citizen {
+            harness: self,
+            phone: phone.into(),
+            name: name.into(),
+            seen: 0,
+        }
+    }
+
+    /// The stored reports, newest first.
+    pub async fn reports(&self) -> Vec<satark_core::report::Report> {
+        use satark_core::ports::ReportStore;
+        self.server.store.list_recent(1000).await.expect("reports")
+    }
+
+    /// Waits until `check` holds, polling; false on timeout.
+    pub async fn eventually<F: FnMut() -> bool>(&self, mut check: F) -> bool {
+        let deadline = tokio::time::Instant::now() + REPLY_TIMEOUT;
+        while tokio::time::Instant::now() < deadline {
+            if check() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        check()
+    }
+}
+
+/// A citizen with a phone: sends messages and reads the bot's replies.
+pub struct Citizen<'a> {
+    harness: &'a Harness,
+    pub phone: String,
+    pub name: String,
+    /// How many of the bot's messages to this phone were read so far.
+    seen: usize,
+}
+
+impl Citizen<'_> {
+    /// A `messages[]` element from this citizen.
+    pub fn message(&self, kind: &str, content: Value) -> Value {
+        let mut m = json!({ "from": self.phone, "id": inbound_wamid(), "timestamp": "1767081600", "type": kind });
+        m[kind] = content;
+        m
+    }
+
+    /// The envelope Meta sends for one message, with the profile name it includes.
+    pub fn payload(&self, message: Value) -> Value {
+        envelope(
+            &self.harness.config.phone_number_id,
+            json!({ "contacts": [ { "profile": { "name": self.name }, "wa_id": self.phone } ], "messages": [ message ] }),
+        )
+    }
+
+    /// Sends a message and waits for `replies` answers; returns them.
+    pub async fn send(&mut self, message: Value, replies: usize) -> Vec<SentRecord> {
+        let status = self.harness.deliver(&self.payload(message)).await;
+        assert_eq!(status, 200, "webhook answered {status}");
+        self.expect(replies).await
+    }
+
+    /// Waits for `n` more replies to this phone, then makes sure no extra one follows.
+    pub async fn expect(&mut self, n: usize) -> Vec<SentRecord> {
+        let target = self.seen + n;
+        let graph = &self.harness.graph;
+        let phone = self.phone.clone();
+        let arrived = self.harness.eventually(|| graph.sent_to(&phone).len() >= target).await;
+        let all = graph.sent_to(&self.phone);
+        assert!(
+            arrived,
+            "expected {n} replies, got {}: {:?}",
+            all.len() - self.seen,
+            bodies(&all[self.seen..])
+        );
+        // No more than expected: give a straggler a moment to show up.
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        let all = graph.sent_to(&self.phone);
+        assert_eq!(
+            all.len(),
+            target,
+            "more replies than expected: {:?}",
+            bodies(&all[self.seen..])
+        );
+        let new = all[self.seen..].to_vec();
+        self.seen = target;
+        new
+    }
+
+    pub async fn say(&mut self, text: &str) -> Vec<SentRecord> {
+        self.send(self.message("text", json!({ "body": text })), 1).await
+    }
+
+    /// Taps the button or list row of the bot's latest interactive message whose id
+    /// ends with `action` (e.g. `lang:hi`, `d:JNP`, `done`).
+    pub async fn tap(&mut self, action: &str) -> Vec<SentRecord> {
+        let all = self.harness.graph.sent_to(&self.phone);
+        let (wamid, kind, id, title) = all
+            .iter()
+            .rev()
+            .find_map(|r| find_option(&r.body, action).map(|(k, id, t)| (r.wamid.clone(), k, id, t)))
+            .unwrap_or_else(|| panic!("no option {action} in {:?}", bodies(&all)));
+        let mut m = self.message(
+            "interactive",
+            json!({ "type": kind, (kind.as_str()): { "id": id, "title": title } }),
+        );
+        m["context"] = json!({ "from": DISPLAY_PHONE_NUMBER, "id": wamid });
+        self.send(m, 1).await
+    }
+
+    /// Sends media stored in the fake Graph API.
+    pub async fn media(&mut self, kind: &str, bytes: Vec<u8>, mime: &str, extra: Value) -> Vec<SentRecord> {
+        let id = self.harness.graph.add_media(bytes, mime);
+        let mut content = json!({ "id": id, "mime_type": mime, "sha256": "ZmFrZQ==" });
+        if let (Some(obj), Some(extra)) = (content.as_object_mut(), extra.as_object()) {
+            obj.extend(extra.clone());
+        }
+        self.send(self.message(kind, content), 1).await
+    }
+}
+
+/// The option with id ending in `action`: ("button_reply" | "list_reply", id, title).
+fn find_option(body: &Value, action: &str) -> Option<(String, String, String)> {
+    let interactive = body.get("interactive")?;
+    let ends = |id: &str| id.ends_with(&format!(":{action}"));
+    if let Some(buttons) = interactive.pointer("/action/buttons").and_then(Value::as_array) {
+        for b in buttons {
+            let id = b.pointer("/reply/id")?.as_str()?;
+            if ends(id) {
+                return Some((
+                    "button_reply".into(),
+                    id.into(),
+                    b.pointer("/reply/title")?.as_str()?.into(),
+                ));
+            }
+        }
+    }
+    if let Some(sections) = interactive.pointer("/action/sections").and_then(Value::as_array) {
+        for row in sections
+            .iter()
+            .filter_map(|s| s.get("rows").and_then(Value::as_array))
+            .flatten()
+        {
+            let id = row.get("id")?.as_str()?;
+            if ends(id) {
+                return Some(("list_reply".into(), id.into(), row.get("title")?.as_str()?.into()));
+            }
+        }
+    }
+    None
+}
+
+/// The text a citizen reads in a message (body of text or interactive).
+pub fn text_of(record: &SentRecord) -> String {
+    let b = &record.body;
+    b.pointer("/text/body")
+        .or_else(|| b.pointer("/interactive/body/text"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn bodies(records: &[SentRecord]) -> Vec<String> {
+    records.iter().map(text_of).collect()
+}
+
+/// The reference code in a confirmation (`JNP-7K3QX`), if any.
+pub fn reference_in(text: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || c == ':').find_map(|w| {
+        let code =
+            satark_core::ids::ReferenceCode::parse(w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-'))?;
+        w.contains('-').then(|| code.to_string())
+    })
+}
