@@ -138,7 +138,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
         conversations: Arc::new(store.clone()),
         outbound: Arc::new(outbound.clone()),
         catalog,
-        sha256,
+        processor: Arc::new(satark_media::MediaProcessor),
     });
 
     let webhook = webhook_router(WebhookState {
@@ -211,9 +211,4 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
         vault,
         tasks,
     })
-}
-
-fn sha256(bytes: &[u8]) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).into()
 }

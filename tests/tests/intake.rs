@@ -5,10 +5,10 @@ use satark_core::report::{DetailItem, MediaKind, StationChoice};
 use satark_e2e::{Harness, reference_in, text_of};
 use serde_json::json;
 
-/// Bytes that stand in for media files here (the vault keeps them as sent; metadata
-/// stripping has its own tests).
-fn fake_file(tag: &str, len: usize) -> Vec<u8> {
-    tag.bytes().cycle().take(len).collect()
+/// Real media files with location and device metadata, as a phone sends them.
+fn media_fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/media/tests/fixtures").join(name);
+    std::fs::read(path).expect("media fixture")
 }
 
 #[tokio::test]
@@ -27,9 +27,9 @@ async fn hindi_report_with_text_voice_photo_and_video() {
     asha.tap("s:11").await;
     asha.tap("c:illicit_liquor").await;
     asha.say("गांव के बाहर बाग में रोज रात कच्ची शराब बनती है").await;
-    let photo = fake_file("JPEG", 30_000);
-    let voice = fake_file("OggS", 12_000);
-    let video = fake_file("ftyp", 90_000);
+    let photo = media_fixture("gps.jpg");
+    let voice = media_fixture("tags.opus");
+    let video = media_fixture("gps.mp4");
     asha.media(
         "audio",
         voice.clone(),
@@ -99,10 +99,15 @@ async fn hindi_report_with_text_voice_photo_and_video() {
             .await
             .expect("read")
             .expect("present");
-        assert_eq!(&bytes, original);
-        assert_eq!(record.size, original.len() as u64);
+        assert!(&bytes != original, "metadata was removed before storing");
+        assert_eq!(record.size, bytes.len() as u64);
         assert_eq!(record.sha256.len(), 64);
+        assert!(record.metadata_stripped && !record.metadata_removed.is_empty());
+        for telltale in [b"Redmi".as_slice(), b"Asha", b"25.7464"] {
+            assert!(!bytes.windows(telltale.len()).any(|w| w == telltale), "{:?} stored clean", record.kind);
+        }
     }
+    assert!(stored.iter().any(|r| r.kind == MediaKind::Photo && r.perceptual_hash.is_some()));
     let keys: Vec<&str> = report.media_keys().collect();
     assert!(
         stored.iter().all(|r| keys.contains(&r.media_key.as_str())),

@@ -153,6 +153,9 @@ pub async fn evidence_vault(vault: &dyn EvidenceVault) {
         mime_type: "image/jpeg".into(),
         size: bytes.len() as u64,
         sha256: "00".repeat(32),
+        perceptual_hash: Some("f0e1d2c3b4a59687".into()),
+        metadata_removed: vec!["exif".into()],
+        metadata_stripped: true,
         stored_at: 1_767_081_600,
     };
     vault.put(&record, &bytes).await.expect("put");

@@ -154,7 +154,42 @@ pub struct MediaRecord {
     pub size: u64,
     /// SHA-256 of the bytes stored, hex.
     pub sha256: String,
+    /// Difference hash of an image (hex), to link the same picture sent twice.
+    #[serde(default)]
+    pub perceptual_hash: Option<String>,
+    /// What metadata was removed before storing (e.g. "exif", "udta").
+    #[serde(default)]
+    pub metadata_removed: Vec<String>,
+    /// False for formats whose metadata cannot be removed (documents): the console
+    /// warns officers that the file may carry its author's name.
+    #[serde(default)]
+    pub metadata_stripped: bool,
     pub stored_at: i64,
+}
+
+/// A piece of evidence after checking and cleaning, ready for the vault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessedEvidence {
+    pub bytes: Vec<u8>,
+    pub mime_type: String,
+    pub sha256: String,
+    pub perceptual_hash: Option<String>,
+    pub metadata_removed: Vec<String>,
+    pub metadata_stripped: bool,
+}
+
+/// Why a file is not kept as evidence.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EvidenceRejection {
+    #[error("not accepted as evidence: {0}")]
+    Unsupported(String),
+    #[error("damaged file: {0}")]
+    Malformed(String),
+}
+
+/// Checks what a file really is, removes identifying metadata and hashes it.
+pub trait EvidenceProcessor: Send + Sync {
+    fn process(&self, kind: MediaKind, bytes: &[u8]) -> Result<ProcessedEvidence, EvidenceRejection>;
 }
 
 /// Where evidence is kept, encrypted at rest.

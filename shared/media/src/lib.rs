@@ -140,3 +140,37 @@ pub fn difference_hash(bytes: &[u8]) -> Option<u64> {
 pub fn hash_distance(a: u64, b: u64) -> u32 {
     (a ^ b).count_ones()
 }
+
+/// The [`EvidenceProcessor`](satark_core::ports::EvidenceProcessor) port, implemented
+/// by [`process`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MediaProcessor;
+
+impl satark_core::ports::EvidenceProcessor for MediaProcessor {
+    fn process(
+        &self,
+        kind: satark_core::report::MediaKind,
+        bytes: &[u8],
+    ) -> Result<satark_core::ports::ProcessedEvidence, satark_core::ports::EvidenceRejection> {
+        use satark_core::ports::EvidenceRejection;
+        use satark_core::report::MediaKind;
+        let declared = match kind {
+            MediaKind::Photo => Declared::Image,
+            MediaKind::Voice | MediaKind::Audio => Declared::Audio,
+            MediaKind::Video => Declared::Video,
+            MediaKind::Document => Declared::Document,
+        };
+        let out = process(declared, bytes).map_err(|e| match e {
+            MediaError::Unsupported(why) => EvidenceRejection::Unsupported(why),
+            e @ MediaError::Malformed { .. } => EvidenceRejection::Malformed(e.to_string()),
+        })?;
+        Ok(satark_core::ports::ProcessedEvidence {
+            bytes: out.bytes,
+            mime_type: out.mime_type.to_string(),
+            sha256: out.sha256,
+            perceptual_hash: out.perceptual_hash,
+            metadata_removed: out.removed.iter().map(|r| r.to_string()).collect(),
+            metadata_stripped: out.metadata_stripped,
+        })
+    }
+}

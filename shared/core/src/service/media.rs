@@ -3,11 +3,10 @@
 use crate::conversation::Reply;
 use crate::i18n::Catalog;
 use crate::ports::{
-    ConversationStore, EvidenceVault, FetchFailure, MediaJob, MediaRecord, MediaSource, OutboundJob, OutboundQueue,
-    QueueError, ReportStore, StoreError,
+    ConversationStore, EvidenceProcessor, EvidenceVault, FetchFailure, MediaJob, MediaRecord, MediaSource, OutboundJob,
+    OutboundQueue, QueueError, ReportStore, StoreError,
 };
 use crate::report::MediaKind;
-use sha2_free_hex::hex_lower;
 use std::sync::Arc;
 
 /// WhatsApp's own size limits per kind (reference §7): nothing larger can arrive
@@ -21,10 +20,6 @@ pub fn max_media_bytes(kind: MediaKind) -> u64 {
     }
 }
 
-/// Hashes stored evidence. Supplied by the caller so that this crate stays free of
-/// cryptographic dependencies it does not otherwise need.
-pub type Digest = fn(&[u8]) -> [u8; 32];
-
 pub struct MediaIngest {
     pub source: Arc<dyn MediaSource>,
     pub vault: Arc<dyn EvidenceVault>,
@@ -32,7 +27,8 @@ pub struct MediaIngest {
     pub conversations: Arc<dyn ConversationStore>,
     pub outbound: Arc<dyn OutboundQueue>,
     pub catalog: Arc<Catalog>,
-    pub sha256: Digest,
+    /// Sniffs, strips metadata and hashes; nothing reaches the vault without it.
+    pub processor: Arc<dyn EvidenceProcessor>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +58,7 @@ pub enum IngestOutcome {
     Stored,
     /// The draft it belonged to was cancelled or expired meanwhile.
     Dropped,
-    /// Over the size limit; the informant was told.
+    /// Over the size limit, or not a file we accept; the informant was told.
     Refused,
 }
 
@@ -72,7 +68,7 @@ impl MediaIngest {
             return Ok(IngestOutcome::Dropped);
         }
         let limit = max_media_bytes(job.kind);
-        let (bytes, reported_mime) = match self.source.fetch(&job.wa_media_id, limit).await {
+        let (bytes, _reported_mime) = match self.source.fetch(&job.wa_media_id, limit).await {
             Ok(fetched) => fetched,
             Err(FetchFailure::TooLarge { .. }) => {
                 self.tell(job, "media-too-large").await?;
@@ -80,20 +76,28 @@ impl MediaIngest {
             }
             Err(e) => return Err(e.into()),
         };
+        let evidence = match self.processor.process(job.kind, &bytes) {
+            Ok(e) => e,
+            Err(_) => {
+                // Neither the file nor its bytes are kept: it is not evidence we can use.
+                self.tell(job, "media-unsupported").await?;
+                return Ok(IngestOutcome::Refused);
+            }
+        };
         let record = MediaRecord {
             report_id: job.report_id.clone(),
             media_key: job.media_key.clone(),
             kind: job.kind,
-            mime_type: job
-                .mime_type
-                .clone()
-                .or(reported_mime)
-                .unwrap_or_else(|| "application/octet-stream".into()),
-            size: bytes.len() as u64,
-            sha256: hex_lower(&(self.sha256)(&bytes)),
+            // What the content is, not what the sender claimed.
+            mime_type: evidence.mime_type,
+            size: evidence.bytes.len() as u64,
+            sha256: evidence.sha256,
+            perceptual_hash: evidence.perceptual_hash,
+            metadata_removed: evidence.metadata_removed,
+            metadata_stripped: evidence.metadata_stripped,
             stored_at: now,
         };
-        self.vault.put(&record, &bytes).await?;
+        self.vault.put(&record, &evidence.bytes).await?;
         Ok(IngestOutcome::Stored)
     }
 
@@ -119,12 +123,5 @@ impl MediaIngest {
             job_id: format!("{}.media-notice", job.media_key),
         };
         Ok(self.outbound.enqueue(&notice).await?)
-    }
-}
-
-/// Hex without a dependency.
-mod sha2_free_hex {
-    pub fn hex_lower(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 }

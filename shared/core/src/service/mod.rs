@@ -9,5 +9,5 @@ mod media;
 mod notifier;
 
 pub use intake::{Intake, IntakeError, IntakePorts, MessageOutcome};
-pub use media::{Digest, IngestOutcome, MediaIngest, MediaIngestError, max_media_bytes};
+pub use media::{IngestOutcome, MediaIngest, MediaIngestError, max_media_bytes};
 pub use notifier::{DeliveryError, Notifier};
