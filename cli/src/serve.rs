@@ -6,7 +6,7 @@ use satark_core::i18n::Catalog;
 use satark_core::ports::{MediaJob, OutboundJob};
 use satark_core::range::RangeConfig;
 use satark_core::service::{Intake, IntakePorts, MediaIngest, Notifier};
-use satark_embedded::{FileVault, JobFailure, LocalKeys, OsEntropy, SqliteQueue, Store, WorkerConfig};
+use satark_embedded::{ContactOpener, FileVault, JobFailure, LocalKeys, OsEntropy, SqliteQueue, Store, WorkerConfig};
 use satark_http::graph::{GraphMediaSource, GraphMessenger};
 use satark_http::webhook::{WebhookState, system_clock, webhook_router};
 use satark_whatsapp::fake::FakeGraph;
@@ -127,10 +127,8 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
         catalog.clone(),
     ));
     // Only the notifier is handed the key that opens reply addresses.
-    let notifier = Arc::new(Notifier::new(
-        Arc::new(keys.clone()),
-        Arc::new(GraphMessenger::new(graph.clone())),
-    ));
+    let opener = ContactOpener::load(&config.data_dir)?;
+    let notifier = Arc::new(Notifier::new(Arc::new(opener), Arc::new(GraphMessenger::new(graph.clone()))));
     let ingest = Arc::new(MediaIngest {
         source: Arc::new(GraphMediaSource::new(graph)),
         vault: Arc::new(vault.clone()),

@@ -1,9 +1,11 @@
-//! A local key file in place of KMS.
+//! Local key files in place of KMS.
 //!
-//! Three independent 256-bit keys, generated on first start and kept in
-//! `keys.json` (mode 0600) in the data directory: the pseudonym HMAC key, the contact
-//! key (reply addresses) and the evidence key. Losing the file makes pseudonyms,
-//! reply addresses and evidence unreadable, which is the point of keeping it apart.
+//! `keys.json` (mode 0600) holds the pseudonym HMAC key, the evidence key and the
+//! *public* half of the contact key; `contact-secret.key` (mode 0600) holds the
+//! contact key's secret half. Reply addresses are sealed boxes (X25519 +
+//! XSalsa20-Poly1305): whoever holds only `keys.json` (the webhook, and any future
+//! dashboard) can seal an address but never open one. Only the notifier loads the
+//! secret, as on AWS only the notifier's role may call `Decrypt` on the contact key.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -19,18 +21,21 @@ use std::path::Path;
 /// Pseudonyms carry the key version, so the key can be replaced and old and new
 /// pseudonyms told apart.
 const PSEUDONYM_VERSION: &str = "p1";
-/// Bound into every reply-address ciphertext, like KMS's encryption context: it names
-/// the purpose, never a person.
-const REPLY_ADDRESS_AAD: &[u8] = b"satark/reply-address/v1";
 const NONCE_LEN: usize = 12;
 
 #[derive(Serialize, Deserialize)]
 struct KeyFile {
     version: u32,
     pseudonym_key: String,
-    contact_key: String,
+    /// The contact key's public half (X25519), hex.
+    contact_public_key: String,
     evidence_key: String,
 }
+
+const KEY_FILE: &str = "keys.json";
+const CONTACT_SECRET_FILE: &str = "contact-secret.key";
+/// Bound into every sealed reply address: it names the purpose, never a person.
+const REPLY_ADDRESS_LABEL: &[u8] = b"satark/reply-address/v1\0";
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFileError {
@@ -40,12 +45,24 @@ pub enum KeyFileError {
     Malformed { path: String, reason: String },
 }
 
-/// The local keys. Cloning shares nothing mutable.
+/// The keys every component may hold: pseudonyms, evidence, sealing reply addresses.
 #[derive(Clone)]
 pub struct LocalKeys {
     pseudonym_key: [u8; 32],
-    contact_key: [u8; 32],
+    contact_public: crypto_box::PublicKey,
     evidence_key: [u8; 32],
+}
+
+/// The only key that opens reply addresses; given to the notifier alone.
+#[derive(Clone)]
+pub struct ContactOpener {
+    secret: crypto_box::SecretKey,
+}
+
+impl std::fmt::Debug for ContactOpener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ContactOpener(<secret>)")
+    }
 }
 
 impl std::fmt::Debug for LocalKeys {
@@ -55,20 +72,15 @@ impl std::fmt::Debug for LocalKeys {
 }
 
 impl LocalKeys {
-    /// Loads `keys.json` from `dir`, creating it with fresh random keys if absent.
+    /// Loads the keys from `dir`, creating both key files with fresh random keys on
+    /// first start.
     pub fn load_or_create(dir: &Path) -> Result<Self, KeyFileError> {
-        let path = dir.join("keys.json");
+        let path = dir.join(KEY_FILE);
         let shown = path.display().to_string();
-        let io = |source| KeyFileError::Io {
-            path: shown.clone(),
-            source,
-        };
+        let io = |source| KeyFileError::Io { path: shown.clone(), source };
         match std::fs::read_to_string(&path) {
             Ok(text) => {
-                let bad = |reason: String| KeyFileError::Malformed {
-                    path: shown.clone(),
-                    reason,
-                };
+                let bad = |reason: String| KeyFileError::Malformed { path: shown.clone(), reason };
                 let file: KeyFile = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
                 let key = |hex_key: &str| -> Result<[u8; 32], KeyFileError> {
                     let bytes = hex::decode(hex_key).map_err(|e| bad(e.to_string()))?;
@@ -76,22 +88,23 @@ impl LocalKeys {
                 };
                 Ok(LocalKeys {
                     pseudonym_key: key(&file.pseudonym_key)?,
-                    contact_key: key(&file.contact_key)?,
+                    contact_public: crypto_box::PublicKey::from(key(&file.contact_public_key)?),
                     evidence_key: key(&file.evidence_key)?,
                 })
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let keys = LocalKeys::random();
+                let (keys, opener) = LocalKeys::random();
                 let file = KeyFile {
-                    version: 1,
+                    version: 2,
                     pseudonym_key: hex::encode(keys.pseudonym_key),
-                    contact_key: hex::encode(keys.contact_key),
+                    contact_public_key: hex::encode(keys.contact_public.as_bytes()),
                     evidence_key: hex::encode(keys.evidence_key),
                 };
-                let text = serde_json::to_string_pretty(&file).map_err(|e| KeyFileError::Malformed {
-                    path: shown.clone(),
-                    reason: e.to_string(),
-                })?;
+                let text = serde_json::to_string_pretty(&file)
+                    .map_err(|e| KeyFileError::Malformed { path: shown.clone(), reason: e.to_string() })?;
+                let secret_path = dir.join(CONTACT_SECRET_FILE);
+                write_private(&secret_path, hex::encode(opener.secret.to_bytes()).as_bytes())
+                    .map_err(|source| KeyFileError::Io { path: secret_path.display().to_string(), source })?;
                 write_private(&path, text.as_bytes()).map_err(io)?;
                 Ok(keys)
             }
@@ -99,19 +112,17 @@ impl LocalKeys {
         }
     }
 
-    /// Fresh keys that live only in memory (tests).
-    pub fn random() -> Self {
+    /// Fresh keys that live only in memory (tests), with the matching opener.
+    pub fn random() -> (Self, ContactOpener) {
         let mut rng = rand::rng();
         let mut k = || {
             let mut key = [0u8; 32];
             rng.fill_bytes(&mut key);
             key
         };
-        LocalKeys {
-            pseudonym_key: k(),
-            contact_key: k(),
-            evidence_key: k(),
-        }
+        let secret = crypto_box::SecretKey::from(k());
+        let keys = LocalKeys { pseudonym_key: k(), contact_public: secret.public_key(), evidence_key: k() };
+        (keys, ContactOpener { secret })
     }
 
     fn hmac(&self, label: &[u8], data: &[u8]) -> String {
@@ -175,17 +186,35 @@ impl Pseudonymizer for LocalKeys {
 #[async_trait]
 impl ReplyAddressSealer for LocalKeys {
     async fn seal(&self, identity: &Identity) -> Result<SealedAddress, KeyError> {
-        let cipher = Aes256Gcm::new(&self.contact_key.into());
-        seal_bytes(&cipher, REPLY_ADDRESS_AAD, &identity.canonical_bytes()).map(SealedAddress)
+        let plain = [REPLY_ADDRESS_LABEL, &identity.canonical_bytes()].concat();
+        self.contact_public
+            .seal(&mut crypto_box::aead::OsRng, &plain)
+            .map(SealedAddress)
+            .map_err(|_| KeyError::Backend("sealing failed".into()))
+    }
+}
+
+impl ContactOpener {
+    /// Loads the contact secret from `dir` (created by [`LocalKeys::load_or_create`]).
+    pub fn load(dir: &Path) -> Result<Self, KeyFileError> {
+        let path = dir.join(CONTACT_SECRET_FILE);
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|source| KeyFileError::Io { path: shown.clone(), source })?;
+        let bytes = hex::decode(text.trim())
+            .map_err(|e| KeyFileError::Malformed { path: shown.clone(), reason: e.to_string() })?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| KeyFileError::Malformed { path: shown, reason: "the key is not 32 bytes".into() })?;
+        Ok(ContactOpener { secret: crypto_box::SecretKey::from(key) })
     }
 }
 
 #[async_trait]
-impl ReplyAddressOpener for LocalKeys {
+impl ReplyAddressOpener for ContactOpener {
     async fn open(&self, address: &SealedAddress) -> Result<Identity, KeyError> {
-        let cipher = Aes256Gcm::new(&self.contact_key.into());
-        let plain = open_bytes(&cipher, REPLY_ADDRESS_AAD, &address.0)?;
-        Identity::from_canonical_bytes(&plain).ok_or(KeyError::Unreadable)
+        let plain = self.secret.unseal(&address.0).map_err(|_| KeyError::Unreadable)?;
+        let identity = plain.strip_prefix(REPLY_ADDRESS_LABEL).ok_or(KeyError::Unreadable)?;
+        Identity::from_canonical_bytes(identity).ok_or(KeyError::Unreadable)
     }
 }
 
@@ -208,6 +237,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let keys = LocalKeys::load_or_create(dir.path()).expect("create");
         let again = LocalKeys::load_or_create(dir.path()).expect("load");
+        let opener = ContactOpener::load(dir.path()).expect("contact secret");
         let who = Identity::WaId("919876543210".into());
         assert_eq!(keys.pseudonym(&who), again.pseudonym(&who));
         assert!(keys.pseudonym(&who).as_str().starts_with("p1:"));
@@ -216,30 +246,29 @@ mod tests {
             keys.pseudonym(&Identity::UserId("919876543210".into()))
         );
         let sealed = keys.seal(&who).await.expect("seal");
-        assert_eq!(again.open(&sealed).await.expect("open"), who);
+        assert_eq!(opener.open(&sealed).await.expect("open"), who);
+        assert_ne!(keys.seal(&who).await.expect("seal").0, sealed.0, "each sealing is randomised");
         let mut tampered = sealed.clone();
         if let Some(b) = tampered.0.last_mut() {
             *b ^= 1;
         }
-        assert!(matches!(again.open(&tampered).await, Err(KeyError::Unreadable)));
-        assert!(matches!(
-            LocalKeys::random().open(&sealed).await,
-            Err(KeyError::Unreadable)
-        ));
+        assert!(matches!(opener.open(&tampered).await, Err(KeyError::Unreadable)));
+        assert!(matches!(LocalKeys::random().1.open(&sealed).await, Err(KeyError::Unreadable)));
+        // keys.json, which the webhook holds, has no secret that opens an address.
+        let key_file = std::fs::read_to_string(dir.path().join("keys.json")).expect("read");
+        let secret = std::fs::read_to_string(dir.path().join("contact-secret.key")).expect("read");
+        assert!(!key_file.contains(secret.trim()));
         #[cfg(unix)]
-        {
+        for name in ["keys.json", "contact-secret.key"] {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("keys.json"))
-                .expect("meta")
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
+            let mode = std::fs::metadata(dir.path().join(name)).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}");
         }
     }
 
     #[test]
     fn message_keys_hide_the_wamid() {
-        let keys = LocalKeys::random();
+        let (keys, _) = LocalKeys::random();
         let wamid = "wamid.HBgMOTE5ODc2NTQzMjEwFQIAEhgUM0VCMEFBMDAwMDAwMDAwMDAwMDEA";
         let key = keys.message_key(wamid);
         assert!(!key.contains("HBgM"));

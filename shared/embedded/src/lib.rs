@@ -3,8 +3,9 @@
 //!
 //! - [`Store`]: one SQLite database (bundled, WAL) for conversations, dedupe records,
 //!   reports, evidence metadata and queues.
-//! - [`LocalKeys`]: a key file standing in for KMS: an HMAC key for pseudonyms and an
-//!   AES-256-GCM key for reply addresses and evidence.
+//! - [`LocalKeys`] and [`ContactOpener`]: key files standing in for KMS: an HMAC key
+//!   for pseudonyms, an AES-256-GCM key for evidence, and a key pair whose public half
+//!   seals reply addresses and whose secret half only the notifier loads.
 //! - [`FileVault`]: evidence as AES-256-GCM encrypted files.
 //! - [`SqliteQueue`]: durable in-process queues with retries, per-group order and a
 //!   dead-letter state, the same rules as the SQS queues on AWS.
@@ -14,7 +15,7 @@ mod queue;
 mod store;
 mod vault;
 
-pub use keys::{KeyFileError, LocalKeys, OsEntropy};
+pub use keys::{ContactOpener, KeyFileError, LocalKeys, OsEntropy};
 pub use queue::{JobFailure, QueueStats, SqliteQueue, WorkerConfig};
 pub use store::Store;
 pub use vault::FileVault;

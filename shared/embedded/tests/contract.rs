@@ -24,7 +24,7 @@ async fn reports() {
 #[tokio::test]
 async fn evidence() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let vault = FileVault::new(dir.path().join("evidence"), LocalKeys::random(), store());
+    let vault = FileVault::new(dir.path().join("evidence"), LocalKeys::random().0, store());
     satark_contract::evidence_vault(&vault).await;
     // At rest, the file is ciphertext.
     let mut files = vec![];
@@ -40,8 +40,8 @@ async fn evidence() {
 
 #[tokio::test]
 async fn keys() {
-    let keys = LocalKeys::random();
-    satark_contract::identity_keys(&keys, &keys, &keys).await;
+    let (keys, opener) = LocalKeys::random();
+    satark_contract::identity_keys(&keys, &keys, &opener).await;
 }
 
 #[tokio::test]
