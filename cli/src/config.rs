@@ -50,6 +50,12 @@ pub struct ServeConfig {
     /// further retry four times longer.
     #[arg(long, env = "SATARK_QUEUE_RETRY_MS", default_value_t = 1000)]
     pub queue_retry_ms: u64,
+    /// Days a reply address is kept after the informant's last report is closed.
+    #[arg(long, env = "SATARK_REPLY_ADDRESS_RETENTION_DAYS", default_value_t = 90)]
+    pub reply_address_retention_days: u32,
+    /// Days a report marked spurious (and its evidence) is kept before it is purged.
+    #[arg(long, env = "SATARK_SPURIOUS_RETENTION_DAYS", default_value_t = 30)]
+    pub spurious_retention_days: u32,
 }
 
 impl std::fmt::Debug for ServeConfig {
@@ -80,6 +86,8 @@ impl ServeConfig {
             bind: "127.0.0.1".into(),
             range_config: None,
             queue_retry_ms: 1000,
+            reply_address_retention_days: 90,
+            spurious_retention_days: 30,
         }
     }
 }

@@ -5,6 +5,7 @@ use crate::simulator;
 use satark_core::i18n::Catalog;
 use satark_core::ports::{MediaJob, OutboundJob};
 use satark_core::range::RangeConfig;
+use satark_core::retention::RetentionPolicy;
 use satark_core::service::{Intake, IntakePorts, MediaIngest, Notifier};
 use satark_embedded::{ContactOpener, FileVault, JobFailure, LocalKeys, OsEntropy, SqliteQueue, Store, WorkerConfig};
 use satark_http::graph::{GraphMediaSource, GraphMessenger};
@@ -54,6 +55,9 @@ impl Running {
         }
     }
 }
+
+/// How often the retention sweep runs (the first run is at start-up).
+const SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
 const USER_AGENT: &str = concat!("satark/", env!("CARGO_PKG_VERSION"));
 
@@ -198,6 +202,18 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
                 }
             })
             .await;
+    }));
+    let policy = RetentionPolicy::with_days(config.reply_address_retention_days, config.spurious_retention_days);
+    let (sweep_store, sweep_vault) = (store.clone(), vault.clone());
+    tasks.push(tokio::spawn(async move {
+        let mut every = tokio::time::interval(SWEEP_INTERVAL);
+        loop {
+            every.tick().await;
+            match satark_embedded::sweep(&sweep_store, &sweep_vault, &policy, system_clock()).await {
+                Ok(swept) => tracing::info!(?swept, "retention sweep"),
+                Err(e) => tracing::error!(error = %e, "retention sweep failed"),
+            }
+        }
     }));
     tracing::info!(%addr, simulator = fake_graph.is_some(), "satark serve started");
     Ok(Running {

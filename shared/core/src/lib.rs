@@ -14,6 +14,7 @@ pub mod lang;
 pub mod ports;
 pub mod range;
 pub mod report;
+pub mod retention;
 pub mod service;
 pub mod text;
 

@@ -101,6 +101,25 @@ impl ReportStatus {
     }
 }
 
+/// An officer's judgement of a report; it teaches the spam filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Genuine,
+    Spurious,
+    Duplicate,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Genuine => "genuine",
+            Verdict::Spurious => "spurious",
+            Verdict::Duplicate => "duplicate",
+        }
+    }
+}
+
 /// A submitted report. It holds no trace of who sent it: the informant's pseudonym
 /// travels beside it to the store, never inside what officers read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,11 +12,13 @@
 
 mod keys;
 mod queue;
+mod retention;
 mod store;
 mod vault;
 
 pub use keys::{ContactOpener, KeyFileError, LocalKeys, OsEntropy};
 pub use queue::{JobFailure, QueueStats, SqliteQueue, WorkerConfig};
+pub use retention::sweep;
 pub use store::Store;
 pub use vault::FileVault;
 

@@ -6,7 +6,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use satark_core::conversation::Conversation;
 use satark_core::ids::{Pseudonym, ReferenceCode, ReportId};
 use satark_core::ports::{ConversationRecord, ConversationStore, DedupeStore, ReportStore, SealedAddress, StoreError};
-use satark_core::report::{Report, ReportStatus, StationChoice};
+use satark_core::report::{Report, ReportStatus, StationChoice, Verdict};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS reports (
     category     TEXT NOT NULL,
     status       TEXT NOT NULL,
     submitted_at INTEGER NOT NULL,
+    closed_at    INTEGER,
+    verdict      TEXT,
+    verdict_at   INTEGER,
     body         TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS reports_informant ON reports(informant);
@@ -114,24 +117,34 @@ impl Store {
     }
 
     /// Sets a report's status (the dashboard's job in later work; tests use it now).
-    pub fn set_report_status(&self, id: &ReportId, status: ReportStatus) -> Result<bool, StoreError> {
+    /// Closing a report starts the reply-address retention clock.
+    pub fn set_report_status(&self, id: &ReportId, status: ReportStatus, now: i64) -> Result<bool, StoreError> {
         let report = self.with(|c| {
-            c.query_row("SELECT body FROM reports WHERE id = ?1", [id.as_str()], |r| {
-                r.get::<_, String>(0)
-            })
-            .optional()
+            c.query_row("SELECT body FROM reports WHERE id = ?1", [id.as_str()], |r| r.get::<_, String>(0)).optional()
         })?;
         let Some(body) = report else { return Ok(false) };
         let mut report: Report = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         report.status = status;
         let body = serde_json::to_string(&report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let closed_at = (status == ReportStatus::Closed).then_some(now);
         self.with(|c| {
             c.execute(
-                "UPDATE reports SET status = ?2, body = ?3 WHERE id = ?1",
-                params![id.as_str(), status.as_str(), body],
+                "UPDATE reports SET status = ?2, body = ?3, closed_at = ?4 WHERE id = ?1",
+                params![id.as_str(), status.as_str(), body, closed_at],
             )
         })?;
         Ok(true)
+    }
+
+    /// Records an officer's verdict on a report.
+    pub fn set_verdict(&self, id: &ReportId, verdict: Verdict, now: i64) -> Result<bool, StoreError> {
+        let changed = self.with(|c| {
+            c.execute(
+                "UPDATE reports SET verdict = ?2, verdict_at = ?3 WHERE id = ?1",
+                params![id.as_str(), verdict.as_str(), now],
+            )
+        })?;
+        Ok(changed == 1)
     }
 
     /// Rows per table, for tests that prove what was (not) stored.
