@@ -132,7 +132,10 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
     ));
     // Only the notifier is handed the key that opens reply addresses.
     let opener = ContactOpener::load(&config.data_dir)?;
-    let notifier = Arc::new(Notifier::new(Arc::new(opener), Arc::new(GraphMessenger::new(graph.clone()))));
+    let notifier = Arc::new(Notifier::new(
+        Arc::new(opener),
+        Arc::new(GraphMessenger::new(graph.clone())),
+    ));
     let ingest = Arc::new(MediaIngest {
         source: Arc::new(GraphMediaSource::new(graph)),
         vault: Arc::new(vault.clone()),

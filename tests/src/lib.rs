@@ -70,6 +70,9 @@ impl Harness {
             phone: phone.into(),
             name: name.into(),
             seen: 0,
+            deliveries: 1,
+            bsuid: false,
+            realistic_ids: false,
         }
     }
 
@@ -95,42 +98,79 @@ impl Harness {
 /// A citizen with a phone: sends messages and reads the bot's replies.
 pub struct Citizen<'a> {
     harness: &'a Harness,
+    /// The phone number (wa_id), or the business-scoped user id of a user without one.
     pub phone: String,
     pub name: String,
     /// How many of the bot's messages to this phone were read so far.
     seen: usize,
+    /// Every webhook is delivered this many times, concurrently (Meta's retries).
+    pub deliveries: usize,
+    /// A user known only by a business-scoped user id (no `from`, no `wa_id`).
+    pub bsuid: bool,
+    /// Message ids shaped like Meta's, which embed the sender's number in base64.
+    pub realistic_ids: bool,
 }
 
 impl Citizen<'_> {
     /// A `messages[]` element from this citizen.
     pub fn message(&self, kind: &str, content: Value) -> Value {
-        let mut m = json!({ "from": self.phone, "id": inbound_wamid(), "timestamp": "1767081600", "type": kind });
+        let id = if self.realistic_ids {
+            meta_wamid(&self.phone)
+        } else {
+            inbound_wamid()
+        };
+        let mut m = json!({ "id": id, "timestamp": "1767081600", "type": kind });
+        if self.bsuid {
+            m["from_user_id"] = json!(self.phone);
+        } else {
+            m["from"] = json!(self.phone);
+        }
         m[kind] = content;
         m
     }
 
     /// The envelope Meta sends for one message, with the profile name it includes.
     pub fn payload(&self, message: Value) -> Value {
+        let contact = if self.bsuid {
+            json!({ "profile": { "name": self.name }, "user_id": self.phone })
+        } else {
+            json!({ "profile": { "name": self.name }, "wa_id": self.phone, "identity_key_hash": "aGFzaA==" })
+        };
         envelope(
             &self.harness.config.phone_number_id,
-            json!({ "contacts": [ { "profile": { "name": self.name }, "wa_id": self.phone } ], "messages": [ message ] }),
+            json!({ "contacts": [contact], "messages": [message] }),
         )
     }
 
-    /// Sends a message and waits for `replies` answers; returns them.
+    /// Sends a message (as many times as `deliveries`, concurrently) and waits for
+    /// `replies` answers; returns them.
     pub async fn send(&mut self, message: Value, replies: usize) -> Vec<SentRecord> {
-        let status = self.harness.deliver(&self.payload(message)).await;
-        assert_eq!(status, 200, "webhook answered {status}");
+        let payload = self.payload(message);
+        let statuses = futures::future::join_all((0..self.deliveries).map(|_| self.harness.deliver(&payload))).await;
+        assert!(statuses.iter().all(|s| *s == 200), "webhook answered {statuses:?}");
         self.expect(replies).await
+    }
+
+    /// What the bot sent this citizen so far.
+    fn received(&self) -> Vec<SentRecord> {
+        if self.bsuid {
+            let id = Some(self.phone.clone());
+            self.harness
+                .graph
+                .sent()
+                .into_iter()
+                .filter(|r| r.recipient == id)
+                .collect()
+        } else {
+            self.harness.graph.sent_to(&self.phone)
+        }
     }
 
     /// Waits for `n` more replies to this phone, then makes sure no extra one follows.
     pub async fn expect(&mut self, n: usize) -> Vec<SentRecord> {
         let target = self.seen + n;
-        let graph = &self.harness.graph;
-        let phone = self.phone.clone();
-        let arrived = self.harness.eventually(|| graph.sent_to(&phone).len() >= target).await;
-        let all = graph.sent_to(&self.phone);
+        let arrived = self.harness.eventually(|| self.received().len() >= target).await;
+        let all = self.received();
         assert!(
             arrived,
             "expected {n} replies, got {}: {:?}",
@@ -139,7 +179,7 @@ impl Citizen<'_> {
         );
         // No more than expected: give a straggler a moment to show up.
         tokio::time::sleep(Duration::from_millis(60)).await;
-        let all = graph.sent_to(&self.phone);
+        let all = self.received();
         assert_eq!(
             all.len(),
             target,
@@ -158,7 +198,12 @@ impl Citizen<'_> {
     /// Taps the button or list row of the bot's latest interactive message whose id
     /// ends with `action` (e.g. `lang:hi`, `d:JNP`, `done`).
     pub async fn tap(&mut self, action: &str) -> Vec<SentRecord> {
-        let all = self.harness.graph.sent_to(&self.phone);
+        self.tap_expecting(action, 1).await
+    }
+
+    /// Like [`Citizen::tap`], for a tap answered with `replies` messages.
+    pub async fn tap_expecting(&mut self, action: &str, replies: usize) -> Vec<SentRecord> {
+        let all = self.received();
         let (wamid, kind, id, title) = all
             .iter()
             .rev()
@@ -169,7 +214,7 @@ impl Citizen<'_> {
             json!({ "type": kind, (kind.as_str()): { "id": id, "title": title } }),
         );
         m["context"] = json!({ "from": DISPLAY_PHONE_NUMBER, "id": wamid });
-        self.send(m, 1).await
+        self.send(m, replies).await
     }
 
     /// Sends media stored in the fake Graph API.
@@ -181,6 +226,36 @@ impl Citizen<'_> {
         }
         self.send(self.message(kind, content), 1).await
     }
+}
+
+/// A message id shaped like Meta's: `wamid.` and base64 that embeds the sender's
+/// number, then random bytes.
+pub fn meta_wamid(phone: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let mut raw = vec![0x18, phone.len() as u8];
+    raw.extend_from_slice(phone.as_bytes());
+    raw.extend_from_slice(b"\x15\x02\x00\x12\x18\x14");
+    raw.extend_from_slice(format!("3EB0{n:016X}").as_bytes());
+    format!("wamid.HB{}", base64_encode(&raw))
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// The option with id ending in `action`: ("button_reply" | "list_reply", id, title).

@@ -7,7 +7,9 @@ use serde_json::json;
 
 /// Real media files with location and device metadata, as a phone sends them.
 fn media_fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/media/tests/fixtures").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/media/tests/fixtures")
+        .join(name);
     std::fs::read(path).expect("media fixture")
 }
 
@@ -104,10 +106,18 @@ async fn hindi_report_with_text_voice_photo_and_video() {
         assert_eq!(record.sha256.len(), 64);
         assert!(record.metadata_stripped && !record.metadata_removed.is_empty());
         for telltale in [b"Redmi".as_slice(), b"Asha", b"25.7464"] {
-            assert!(!bytes.windows(telltale.len()).any(|w| w == telltale), "{:?} stored clean", record.kind);
+            assert!(
+                !bytes.windows(telltale.len()).any(|w| w == telltale),
+                "{:?} stored clean",
+                record.kind
+            );
         }
     }
-    assert!(stored.iter().any(|r| r.kind == MediaKind::Photo && r.perceptual_hash.is_some()));
+    assert!(
+        stored
+            .iter()
+            .any(|r| r.kind == MediaKind::Photo && r.perceptual_hash.is_some())
+    );
     let keys: Vec<&str> = report.media_keys().collect();
     assert!(
         stored.iter().all(|r| keys.contains(&r.media_key.as_str())),

@@ -77,10 +77,16 @@ impl LocalKeys {
     pub fn load_or_create(dir: &Path) -> Result<Self, KeyFileError> {
         let path = dir.join(KEY_FILE);
         let shown = path.display().to_string();
-        let io = |source| KeyFileError::Io { path: shown.clone(), source };
+        let io = |source| KeyFileError::Io {
+            path: shown.clone(),
+            source,
+        };
         match std::fs::read_to_string(&path) {
             Ok(text) => {
-                let bad = |reason: String| KeyFileError::Malformed { path: shown.clone(), reason };
+                let bad = |reason: String| KeyFileError::Malformed {
+                    path: shown.clone(),
+                    reason,
+                };
                 let file: KeyFile = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
                 let key = |hex_key: &str| -> Result<[u8; 32], KeyFileError> {
                     let bytes = hex::decode(hex_key).map_err(|e| bad(e.to_string()))?;
@@ -100,11 +106,17 @@ impl LocalKeys {
                     contact_public_key: hex::encode(keys.contact_public.as_bytes()),
                     evidence_key: hex::encode(keys.evidence_key),
                 };
-                let text = serde_json::to_string_pretty(&file)
-                    .map_err(|e| KeyFileError::Malformed { path: shown.clone(), reason: e.to_string() })?;
+                let text = serde_json::to_string_pretty(&file).map_err(|e| KeyFileError::Malformed {
+                    path: shown.clone(),
+                    reason: e.to_string(),
+                })?;
                 let secret_path = dir.join(CONTACT_SECRET_FILE);
-                write_private(&secret_path, hex::encode(opener.secret.to_bytes()).as_bytes())
-                    .map_err(|source| KeyFileError::Io { path: secret_path.display().to_string(), source })?;
+                write_private(&secret_path, hex::encode(opener.secret.to_bytes()).as_bytes()).map_err(|source| {
+                    KeyFileError::Io {
+                        path: secret_path.display().to_string(),
+                        source,
+                    }
+                })?;
                 write_private(&path, text.as_bytes()).map_err(io)?;
                 Ok(keys)
             }
@@ -121,7 +133,11 @@ impl LocalKeys {
             key
         };
         let secret = crypto_box::SecretKey::from(k());
-        let keys = LocalKeys { pseudonym_key: k(), contact_public: secret.public_key(), evidence_key: k() };
+        let keys = LocalKeys {
+            pseudonym_key: k(),
+            contact_public: secret.public_key(),
+            evidence_key: k(),
+        };
         (keys, ContactOpener { secret })
     }
 
@@ -199,13 +215,21 @@ impl ContactOpener {
     pub fn load(dir: &Path) -> Result<Self, KeyFileError> {
         let path = dir.join(CONTACT_SECRET_FILE);
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|source| KeyFileError::Io { path: shown.clone(), source })?;
-        let bytes = hex::decode(text.trim())
-            .map_err(|e| KeyFileError::Malformed { path: shown.clone(), reason: e.to_string() })?;
-        let key: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| KeyFileError::Malformed { path: shown, reason: "the key is not 32 bytes".into() })?;
-        Ok(ContactOpener { secret: crypto_box::SecretKey::from(key) })
+        let text = std::fs::read_to_string(&path).map_err(|source| KeyFileError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        let bytes = hex::decode(text.trim()).map_err(|e| KeyFileError::Malformed {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let key: [u8; 32] = bytes.try_into().map_err(|_| KeyFileError::Malformed {
+            path: shown,
+            reason: "the key is not 32 bytes".into(),
+        })?;
+        Ok(ContactOpener {
+            secret: crypto_box::SecretKey::from(key),
+        })
     }
 }
 
@@ -247,13 +271,20 @@ mod tests {
         );
         let sealed = keys.seal(&who).await.expect("seal");
         assert_eq!(opener.open(&sealed).await.expect("open"), who);
-        assert_ne!(keys.seal(&who).await.expect("seal").0, sealed.0, "each sealing is randomised");
+        assert_ne!(
+            keys.seal(&who).await.expect("seal").0,
+            sealed.0,
+            "each sealing is randomised"
+        );
         let mut tampered = sealed.clone();
         if let Some(b) = tampered.0.last_mut() {
             *b ^= 1;
         }
         assert!(matches!(opener.open(&tampered).await, Err(KeyError::Unreadable)));
-        assert!(matches!(LocalKeys::random().1.open(&sealed).await, Err(KeyError::Unreadable)));
+        assert!(matches!(
+            LocalKeys::random().1.open(&sealed).await,
+            Err(KeyError::Unreadable)
+        ));
         // keys.json, which the webhook holds, has no secret that opens an address.
         let key_file = std::fs::read_to_string(dir.path().join("keys.json")).expect("read");
         let secret = std::fs::read_to_string(dir.path().join("contact-secret.key")).expect("read");
@@ -261,7 +292,10 @@ mod tests {
         #[cfg(unix)]
         for name in ["keys.json", "contact-secret.key"] {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(name)).expect("meta").permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(name))
+                .expect("meta")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600, "{name}");
         }
     }

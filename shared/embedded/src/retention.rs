@@ -35,7 +35,9 @@ pub async fn sweep(
     for (pseudonym, version, state) in stale {
         let mut conversation: Conversation =
             serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let Some(draft) = conversation.draft.take() else { continue };
+        let Some(draft) = conversation.draft.take() else {
+            continue;
+        };
         if conversation.stage.needs_draft() {
             conversation.stage = Stage::Idle;
         }

@@ -120,7 +120,10 @@ impl Store {
     /// Closing a report starts the reply-address retention clock.
     pub fn set_report_status(&self, id: &ReportId, status: ReportStatus, now: i64) -> Result<bool, StoreError> {
         let report = self.with(|c| {
-            c.query_row("SELECT body FROM reports WHERE id = ?1", [id.as_str()], |r| r.get::<_, String>(0)).optional()
+            c.query_row("SELECT body FROM reports WHERE id = ?1", [id.as_str()], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()
         })?;
         let Some(body) = report else { return Ok(false) };
         let mut report: Report = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -60,20 +60,33 @@ async fn the_sweep_applies_every_lifetime() {
     // A draft abandoned mid-report, with a photo already fetched.
     let abandoned = Pseudonym::new("p1:abandoned".into());
     let draft_id = ReportId::from_entropy(&[1; 16]);
-    store.save(&abandoned, &conversation(T0, Some(draft_id.clone())), Some(&address), None).await.expect("save");
+    store
+        .save(
+            &abandoned,
+            &conversation(T0, Some(draft_id.clone())),
+            Some(&address),
+            None,
+        )
+        .await
+        .expect("save");
     put_media(&vault, &draft_id).await;
 
     // An informant whose report was closed, and one whose report is still open.
     let closed = Pseudonym::new("p1:closed".into());
     let open = Pseudonym::new("p1:open".into());
     for who in [&closed, &open] {
-        store.save(who, &conversation(T0, None), Some(&address), None).await.expect("save");
+        store
+            .save(who, &conversation(T0, None), Some(&address), None)
+            .await
+            .expect("save");
     }
     let closed_report = satark_contract::sample_report("closed");
     let open_report = satark_contract::sample_report("open");
     store.insert(&closed_report, &closed).await.expect("insert");
     store.insert(&open_report, &open).await.expect("insert");
-    store.set_report_status(&closed_report.id, ReportStatus::Closed, T0 + DAY).expect("close");
+    store
+        .set_report_status(&closed_report.id, ReportStatus::Closed, T0 + DAY)
+        .expect("close");
 
     // A report an officer marked spurious, with evidence.
     let spam_informant = Pseudonym::new("p1:spam".into());
@@ -90,7 +103,10 @@ async fn the_sweep_applies_every_lifetime() {
     let reloaded = store.load(&abandoned).await.expect("load").expect("kept");
     assert!(reloaded.conversation.draft.is_none());
     assert_eq!(reloaded.conversation.stage, Stage::Idle);
-    assert!(vault.list(&draft_id).await.expect("list").is_empty(), "the draft's photo is gone");
+    assert!(
+        vault.list(&draft_id).await.expect("list").is_empty(),
+        "the draft's photo is gone"
+    );
     assert_eq!((first.conversations_deleted, first.spurious_reports_purged), (0, 0));
 
     // Nine days: dedupe records pruned (Meta stops redelivering after seven).
@@ -110,19 +126,44 @@ async fn the_sweep_applies_every_lifetime() {
         let record = store.load(who).await.expect("load").expect("kept");
         assert!(record.reply_address.is_some(), "still reachable for feedback");
     }
-    assert!(store.get(&closed_report.id).await.expect("get").is_some(), "genuine reports are never purged");
+    assert!(
+        store.get(&closed_report.id).await.expect("get").is_some(),
+        "genuine reports are never purged"
+    );
 
     // Ninety-two days after closing: that informant is forgotten; the open one is not.
     let later = sweep(&store, &vault, &policy, T0 + 92 * DAY).await.expect("sweep");
     assert_eq!(later.conversations_deleted, 1);
     assert!(store.load(&closed).await.expect("load").is_none());
-    assert!(store.load(&open).await.expect("load").expect("kept").reply_address.is_some());
+    assert!(
+        store
+            .load(&open)
+            .await
+            .expect("load")
+            .expect("kept")
+            .reply_address
+            .is_some()
+    );
 
     // Shorter configured periods take effect.
-    let strict = RetentionPolicy { conversation: 400 * DAY, ..RetentionPolicy::with_days(1, 1) };
+    let strict = RetentionPolicy {
+        conversation: 400 * DAY,
+        ..RetentionPolicy::with_days(1, 1)
+    };
     let other = Pseudonym::new("p1:other".into());
-    store.save(&other, &conversation(T0 + 100 * DAY, None), Some(&address), None).await.expect("save");
+    store
+        .save(&other, &conversation(T0 + 100 * DAY, None), Some(&address), None)
+        .await
+        .expect("save");
     let swept = sweep(&store, &vault, &strict, T0 + 102 * DAY).await.expect("sweep");
     assert_eq!(swept.reply_addresses_forgotten, 1);
-    assert!(store.load(&other).await.expect("load").expect("kept").reply_address.is_none());
+    assert!(
+        store
+            .load(&other)
+            .await
+            .expect("load")
+            .expect("kept")
+            .reply_address
+            .is_none()
+    );
 }

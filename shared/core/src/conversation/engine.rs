@@ -734,7 +734,10 @@ impl<'a> Engine<'a> {
             // Kept; the report continues once a language is chosen.
             return self.prompt();
         }
-        let mut ack = self.ta("details-received", &[("what", Arg::Str(&self.t(what))), ("count", Arg::Num(count))]);
+        let mut ack = self.ta(
+            "details-received",
+            &[("what", Arg::Str(&self.t(what))), ("count", Arg::Num(count))],
+        );
         if what == "what-document" {
             // Document properties (author names) cannot be removed; say so at once.
             ack = format!("{ack}\n\n{}", self.t("document-warning"));
