@@ -28,6 +28,8 @@ trait CannotOpen {
 impl<T> CannotOpen for &Probe<T> {}
 
 #[test]
+// The explicit borrows select between the two `opens` methods; they are the point.
+#[allow(clippy::needless_borrow)]
 fn only_the_notifiers_key_opens_reply_addresses() {
     // What the webhook (and any dashboard) is built from: pseudonym, evidence and the
     // contact key's public half. It cannot decrypt, by construction.

@@ -1,0 +1,378 @@
+//! Conversations, dedupe records and reports in DynamoDB.
+
+use crate::tables::{RECENT_INDEX, REFERENCE_PREFIX, REPORT_PREFIX, TableNames, attr};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use satark_core::conversation::Conversation;
+use satark_core::ids::{Pseudonym, ReferenceCode, ReportId};
+use satark_core::ports::{ConversationRecord, ConversationStore, DedupeStore, ReportStore, SealedAddress, StoreError};
+use satark_core::report::{Report, ReportStatus};
+use satark_core::retention::RetentionPolicy;
+use std::collections::HashMap;
+
+/// Items per page when listing recent reports (a Query page is at most 1 MB anyway).
+const LIST_PAGE: usize = 100;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Conversations, dedupe records and reports in three DynamoDB tables (see
+/// [`crate::table_definitions`]). Cloning shares the client.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    tables: TableNames,
+    retention: RetentionPolicy,
+}
+
+impl DynamoStore {
+    /// A store with the default [`RetentionPolicy`].
+    pub fn new(client: Client, tables: TableNames) -> Self {
+        DynamoStore {
+            client,
+            tables,
+            retention: RetentionPolicy::default(),
+        }
+    }
+
+    /// Uses `retention` for the TTL attributes written from now on.
+    pub fn with_retention(mut self, retention: RetentionPolicy) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    pub fn tables(&self) -> &TableNames {
+        &self.tables
+    }
+}
+
+/// An SDK failure as a retryable backend error, with the operation for context. The
+/// SDK's messages name codes and request ids, never item values.
+fn backend<E, R>(operation: &str, e: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    StoreError::Backend(format!("DynamoDB {operation}: {}", DisplayErrorContext(&e)))
+}
+
+fn corrupt(what: &str, reason: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {reason}"))
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl std::fmt::Display) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::S(v)) => Ok(v),
+        _ => Err(corrupt("item", format!("attribute {name} is missing or not a string"))),
+    }
+}
+
+fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Result<T, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::N(v)) => v
+            .parse()
+            .map_err(|_| corrupt("item", format!("attribute {name} is not a valid number"))),
+        _ => Err(corrupt("item", format!("attribute {name} is missing or not a number"))),
+    }
+}
+
+fn is_conditional_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    e.as_service_error()
+        .is_some_and(|s| s.code() == Some("ConditionalCheckFailedException"))
+}
+
+fn report_key(id: &ReportId) -> AttributeValue {
+    s(format!("{REPORT_PREFIX}{}", id.as_str()))
+}
+
+fn reference_key(code: &ReferenceCode) -> AttributeValue {
+    s(format!("{REFERENCE_PREFIX}{}", code.as_str()))
+}
+
+fn parse_report(item: &Item) -> Result<Report, StoreError> {
+    serde_json::from_str(get_s(item, attr::BODY)?).map_err(|e| corrupt("report body", e))
+}
+
+#[async_trait]
+impl ConversationStore for DynamoStore {
+    async fn load(&self, who: &Pseudonym) -> Result<Option<ConversationRecord>, StoreError> {
+        // Strongly consistent: a stale read would only come back as a conflict on save.
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.conversations)
+            .key(attr::PK, s(who.as_str()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| backend("GetItem conversation", e))?;
+        let Some(item) = out.item else { return Ok(None) };
+        let conversation: Conversation =
+            serde_json::from_str(get_s(&item, attr::STATE)?).map_err(|e| corrupt("conversation state", e))?;
+        let reply_address = match item.get(attr::REPLY_ADDRESS) {
+            None | Some(AttributeValue::Null(_)) => None,
+            Some(AttributeValue::B(b)) => Some(SealedAddress(b.as_ref().to_vec())),
+            Some(_) => return Err(corrupt("conversation", "reply_address is not binary")),
+        };
+        Ok(Some(ConversationRecord {
+            conversation,
+            reply_address,
+            version: get_n(&item, attr::VERSION)?,
+        }))
+    }
+
+    async fn save(
+        &self,
+        who: &Pseudonym,
+        conversation: &Conversation,
+        reply_address: Option<&SealedAddress>,
+        expected_version: Option<u64>,
+    ) -> Result<u64, StoreError> {
+        let state = serde_json::to_string(conversation).map_err(|e| corrupt("conversation state", e))?;
+        let updated_at = conversation.last_inbound_at.unwrap_or(0);
+        match expected_version {
+            None => {
+                let mut put = self
+                    .client
+                    .put_item()
+                    .table_name(&self.tables.conversations)
+                    .item(attr::PK, s(who.as_str()))
+                    .item(attr::STATE, s(state))
+                    .item(attr::VERSION, n(1))
+                    .item(attr::UPDATED_AT, n(updated_at))
+                    .condition_expression("attribute_not_exists(#pk)")
+                    .expression_attribute_names("#pk", attr::PK);
+                if let Some(address) = reply_address {
+                    put = put.item(attr::REPLY_ADDRESS, AttributeValue::B(Blob::new(address.0.clone())));
+                }
+                match put.send().await {
+                    Ok(_) => Ok(1),
+                    Err(e) if is_conditional_failure(&e) => Err(StoreError::Conflict),
+                    Err(e) => Err(backend("PutItem conversation", e)),
+                }
+            }
+            Some(expected) => {
+                let next = expected
+                    .checked_add(1)
+                    .ok_or_else(|| corrupt("conversation", "version overflow"))?;
+                let mut set = "SET #state = :state, #version = :next, #updated = :updated".to_string();
+                let mut update = self
+                    .client
+                    .update_item()
+                    .table_name(&self.tables.conversations)
+                    .key(attr::PK, s(who.as_str()))
+                    .condition_expression("#version = :expected")
+                    .expression_attribute_names("#state", attr::STATE)
+                    .expression_attribute_names("#version", attr::VERSION)
+                    .expression_attribute_names("#updated", attr::UPDATED_AT)
+                    .expression_attribute_values(":state", s(state))
+                    .expression_attribute_values(":next", n(next))
+                    .expression_attribute_values(":updated", n(updated_at))
+                    .expression_attribute_values(":expected", n(expected));
+                // Saving without an address keeps the stored one.
+                if let Some(address) = reply_address {
+                    set.push_str(", #address = :address");
+                    update = update
+                        .expression_attribute_names("#address", attr::REPLY_ADDRESS)
+                        .expression_attribute_values(":address", AttributeValue::B(Blob::new(address.0.clone())));
+                }
+                // A missing item fails the condition too: a conflict, as the port says.
+                match update.update_expression(set).send().await {
+                    Ok(_) => Ok(next),
+                    Err(e) if is_conditional_failure(&e) => Err(StoreError::Conflict),
+                    Err(e) => Err(backend("UpdateItem conversation", e)),
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl DedupeStore for DynamoStore {
+    async fn claim(&self, key: &str, now: i64) -> Result<bool, StoreError> {
+        // Kept for the policy's dedupe period (eight days: Meta redelivers for seven).
+        // TTL deletion lags expiry (by up to days), so an expired record that is still
+        // there counts as absent: the condition, not the sweeper, decides.
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.tables.dedupe)
+            .item(attr::PK, s(key))
+            .item(attr::CLAIMED_AT, n(now))
+            .item(attr::EXPIRES_AT, n(now.saturating_add(self.retention.dedupe)))
+            .condition_expression("attribute_not_exists(#pk) OR #expires < :now")
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_names("#expires", attr::EXPIRES_AT)
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_conditional_failure(&e) => Ok(false),
+            Err(e) => Err(backend("PutItem dedupe", e)),
+        }
+    }
+
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.tables.dedupe)
+            .key(attr::PK, s(key))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| backend("DeleteItem dedupe", e))
+    }
+}
+
+impl DynamoStore {
+    fn report_item(report: &Report, informant: &Pseudonym) -> Result<Item, StoreError> {
+        let body = serde_json::to_string(report).map_err(|e| corrupt("report", e))?;
+        Ok(HashMap::from([
+            (attr::PK.to_string(), report_key(&report.id)),
+            (attr::KIND.to_string(), s(attr::KIND_REPORT)),
+            (attr::REPORT_ID.to_string(), s(report.id.as_str())),
+            (attr::REFERENCE.to_string(), s(report.reference.as_str())),
+            (attr::BODY.to_string(), s(body)),
+            (attr::INFORMANT.to_string(), s(informant.as_str())),
+            (attr::SUBMITTED_AT.to_string(), n(report.submitted_at)),
+            (attr::RECENT_PK.to_string(), s(attr::RECENT_PARTITION)),
+        ]))
+    }
+
+    fn guarded_put(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.tables.reports)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", attr::PK)
+            .build()
+            .map_err(|e| StoreError::Backend(format!("building a transaction: {e}")))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    async fn get_report_item(&self, key: AttributeValue, projection: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.reports)
+            .key(attr::PK, key)
+            .consistent_read(true)
+            .projection_expression(projection)
+            .send()
+            .await
+            .map_err(|e| backend("GetItem report", e))?;
+        Ok(out.item)
+    }
+}
+
+#[async_trait]
+impl ReportStore for DynamoStore {
+    /// One transaction puts the report and a `REF#<code>` guard item, each only if
+    /// absent: a taken code cancels it (`ReferenceTaken`), and a report stored before
+    /// (a retried insert) cancels it too but is the idempotent success.
+    async fn insert(&self, report: &Report, informant: &Pseudonym) -> Result<(), StoreError> {
+        let guard = HashMap::from([
+            (attr::PK.to_string(), reference_key(&report.reference)),
+            (attr::KIND.to_string(), s(attr::KIND_REFERENCE)),
+            (attr::REPORT_ID.to_string(), s(report.id.as_str())),
+        ]);
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(self.guarded_put(Self::report_item(report, informant)?)?)
+            .transact_items(self.guarded_put(guard)?)
+            .send()
+            .await;
+        let e = match result {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = e.as_service_error() {
+            let failed = |i: usize| {
+                cancelled
+                    .cancellation_reasons()
+                    .get(i)
+                    .and_then(|r| r.code())
+                    .is_some_and(|code| code == "ConditionalCheckFailed")
+            };
+            if failed(0) {
+                return Ok(());
+            }
+            if failed(1) {
+                return Err(StoreError::ReferenceTaken);
+            }
+        }
+        Err(backend("TransactWriteItems report", e))
+    }
+
+    async fn get(&self, id: &ReportId) -> Result<Option<Report>, StoreError> {
+        self.get_report_item(report_key(id), attr::BODY)
+            .await?
+            .map(|item| parse_report(&item))
+            .transpose()
+    }
+
+    async fn status_for(
+        &self,
+        informant: &Pseudonym,
+        code: &ReferenceCode,
+    ) -> Result<Option<ReportStatus>, StoreError> {
+        let Some(guard) = self.get_report_item(reference_key(code), attr::REPORT_ID).await? else {
+            return Ok(None);
+        };
+        let id = get_s(&guard, attr::REPORT_ID)?;
+        let id = ReportId::parse(id).ok_or_else(|| corrupt("reference guard", "invalid report id"))?;
+        let projection = format!("{}, {}", attr::INFORMANT, attr::BODY);
+        let Some(item) = self.get_report_item(report_key(&id), &projection).await? else {
+            return Ok(None);
+        };
+        // Someone else's code answers exactly like an unknown one.
+        if get_s(&item, attr::INFORMANT)? != informant.as_str() {
+            return Ok(None);
+        }
+        Ok(Some(parse_report(&item)?.status))
+    }
+
+    async fn list_recent(&self, limit: usize) -> Result<Vec<Report>, StoreError> {
+        let mut reports = Vec::new();
+        let mut start: Option<Item> = None;
+        while reports.len() < limit {
+            let page = (limit - reports.len()).min(LIST_PAGE);
+            let out = self
+                .client
+                .query()
+                .table_name(&self.tables.reports)
+                .index_name(RECENT_INDEX)
+                .key_condition_expression("#p = :p")
+                .expression_attribute_names("#p", attr::RECENT_PK)
+                .expression_attribute_values(":p", s(attr::RECENT_PARTITION))
+                .scan_index_forward(false)
+                .limit(i32::try_from(page).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| backend("Query recent reports", e))?;
+            for item in out.items() {
+                reports.push(parse_report(item)?);
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        reports.truncate(limit);
+        Ok(reports)
+    }
+}
