@@ -190,6 +190,11 @@ impl AwsConfig {
         self
     }
 
+    /// The SDK configuration, for clients of other services (Secrets Manager).
+    pub fn sdk(&self) -> &SdkConfig {
+        &self.sdk
+    }
+
     pub fn names(&self) -> &ResourceNames {
         &self.names
     }

@@ -80,6 +80,8 @@ mod keys;
 mod queue;
 mod store;
 mod tables;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod vault;
 
 pub use config::{AwsConfig, AwsError, ResourceNames, env, retry_config, s3_timeout_config, timeout_config};

@@ -1,0 +1,182 @@
+//! The functions, wired: each constructor takes the AWS configuration (built once per
+//! cold start) and returns what the runtime serves.
+
+use crate::secrets::{SecretError, WhatsAppSecrets};
+use crate::sqs::process_batch;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use rand::RngCore;
+use satark_aws::{AwsConfig, AwsError};
+use satark_core::i18n::Catalog;
+use satark_core::ports::{Entropy, MediaJob, OutboundJob};
+use satark_core::range::RangeConfig;
+use satark_core::service::{Intake, IntakePorts, MediaIngest, Notifier};
+use satark_http::graph::{GraphMediaSource, GraphMessenger};
+use satark_http::webhook::{WebhookState, system_clock, webhook_router as router};
+use satark_whatsapp::{GraphClient, GraphConfig};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Settings every function reads from its environment, besides the resource names.
+#[derive(Debug, Clone)]
+pub struct LambdaSettings {
+    /// `SATARK_WHATSAPP_SECRET_ARN`: the Secrets Manager secret with the WhatsApp secrets.
+    pub whatsapp_secret_arn: Option<String>,
+    /// `SATARK_WHATSAPP_PHONE_NUMBER_ID`.
+    pub phone_number_id: String,
+    /// `SATARK_GRAPH_API_VERSION` (default `v25.0`).
+    pub graph_api_version: String,
+    /// `SATARK_GRAPH_BASE_URL` (default `https://graph.facebook.com`).
+    pub graph_base_url: String,
+}
+
+impl LambdaSettings {
+    pub fn from_env() -> Self {
+        let get = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        LambdaSettings {
+            whatsapp_secret_arn: get("SATARK_WHATSAPP_SECRET_ARN"),
+            phone_number_id: get("SATARK_WHATSAPP_PHONE_NUMBER_ID").unwrap_or_default(),
+            graph_api_version: get("SATARK_GRAPH_API_VERSION").unwrap_or_else(|| "v25.0".into()),
+            graph_base_url: get("SATARK_GRAPH_BASE_URL").unwrap_or_else(|| "https://graph.facebook.com".into()),
+        }
+    }
+
+    /// The WhatsApp secrets, read once per cold start.
+    pub async fn secrets(&self, sdk: &aws_sdk_secretsmanager::Client) -> Result<WhatsAppSecrets, SetupError> {
+        let arn = self
+            .whatsapp_secret_arn
+            .as_deref()
+            .ok_or(SetupError::Missing("SATARK_WHATSAPP_SECRET_ARN"))?;
+        Ok(WhatsAppSecrets::load(sdk, arn).await?)
+    }
+
+    fn graph(&self, secrets: &WhatsAppSecrets) -> Result<GraphClient, SetupError> {
+        if self.phone_number_id.is_empty() {
+            return Err(SetupError::Missing("SATARK_WHATSAPP_PHONE_NUMBER_ID"));
+        }
+        Ok(GraphClient::new(GraphConfig {
+            base_url: self.graph_base_url.clone(),
+            api_version: self.graph_api_version.clone(),
+            access_token: secrets.access_token.clone(),
+            phone_number_id: self.phone_number_id.clone(),
+            user_agent: concat!("satark/", env!("CARGO_PKG_VERSION")).into(),
+            // Lambda bills the wait; a send that takes this long is retried by SQS.
+            timeout: Duration::from_secs(10),
+        })?)
+    }
+}
+
+/// Why a function could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("setting {0} is missing")]
+    Missing(&'static str),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("Graph API client: {0}")]
+    Graph(#[from] satark_whatsapp::ClientError),
+    #[error("range config: {0}")]
+    Range(#[from] satark_core::range::RangeConfigError),
+    #[error("catalogs: {0}")]
+    Catalog(#[from] satark_core::i18n::CatalogError),
+}
+
+/// Randomness from the operating system.
+struct OsEntropy;
+
+impl Entropy for OsEntropy {
+    fn fill(&self, buf: &mut [u8]) {
+        rand::rng().fill_bytes(buf);
+    }
+}
+
+/// The webhook function: the same axum router `satark serve` runs, on AWS adapters.
+/// Holds the pseudonym key and the contact key's `Encrypt` only.
+pub async fn webhook_router(aws: &AwsConfig, secrets: &WhatsAppSecrets) -> Result<axum::Router, SetupError> {
+    let store = Arc::new(aws.store()?);
+    let intake = Intake::new(
+        IntakePorts {
+            conversations: store.clone(),
+            dedupe: store.clone(),
+            reports: store,
+            outbound: Arc::new(aws.outbound_queue()?),
+            media: Arc::new(aws.media_queue()?),
+            pseudonyms: Arc::new(aws.pseudonymizer().await?),
+            sealer: Arc::new(aws.sealer()?),
+            entropy: Arc::new(OsEntropy),
+            vault: Arc::new(aws.vault()?),
+        },
+        Arc::new(RangeConfig::default_range()?),
+        Arc::new(Catalog::load()?),
+    );
+    Ok(router(WebhookState {
+        intake: Arc::new(intake),
+        app_secret: Arc::from(secrets.app_secret.as_bytes()),
+        verify_token: Arc::from(secrets.verify_token.as_str()),
+        clock: system_clock,
+    }))
+}
+
+/// The notifier function: the only holder of the contact key's `Decrypt`.
+pub struct NotifierApp {
+    notifier: Notifier,
+}
+
+impl NotifierApp {
+    pub fn new(aws: &AwsConfig, settings: &LambdaSettings, secrets: &WhatsAppSecrets) -> Result<Self, SetupError> {
+        let messenger = GraphMessenger::new(settings.graph(secrets)?);
+        Ok(NotifierApp {
+            notifier: Notifier::new(Arc::new(aws.opener()?), Arc::new(messenger)),
+        })
+    }
+
+    /// Sends every job of the batch; failures go back to the queue (in order, per
+    /// informant: the outbound queue is FIFO).
+    pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
+        process_batch(event, |body| async move {
+            let job: OutboundJob = serde_json::from_str(&body).map_err(|e| format!("unreadable job: {e}"))?;
+            self.notifier.deliver(&job).await.map(|_| ()).map_err(|e| e.to_string())
+        })
+        .await
+    }
+}
+
+/// The media function: download, check, strip, hash, store.
+pub struct MediaApp {
+    ingest: MediaIngest,
+}
+
+impl MediaApp {
+    pub fn new(aws: &AwsConfig, settings: &LambdaSettings, secrets: &WhatsAppSecrets) -> Result<Self, SetupError> {
+        let store = Arc::new(aws.store()?);
+        Ok(MediaApp {
+            ingest: MediaIngest {
+                source: Arc::new(GraphMediaSource::new(settings.graph(secrets)?)),
+                vault: Arc::new(aws.vault()?),
+                reports: store.clone(),
+                conversations: store,
+                outbound: Arc::new(aws.outbound_queue()?),
+                catalog: Arc::new(Catalog::load()?),
+                processor: Arc::new(satark_media::MediaProcessor),
+            },
+        })
+    }
+
+    pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
+        process_batch(event, |body| async move {
+            let job: MediaJob = serde_json::from_str(&body).map_err(|e| format!("unreadable job: {e}"))?;
+            self.ingest
+                .ingest(&job, system_clock())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .await
+    }
+}

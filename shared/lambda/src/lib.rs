@@ -1,0 +1,13 @@
+//! What Satark's Lambda functions share.
+//!
+//! Each function's `main` builds [`AwsConfig`](satark_aws::AwsConfig) once per cold
+//! start, calls one constructor here and hands over to the Lambda runtime. The same
+//! constructors are what the end-to-end tests call against the emulators, so the
+//! functions' wiring is tested, not only their parts.
+
+pub mod apps;
+pub mod logging;
+pub mod secrets;
+pub mod sqs;
+
+pub use apps::{LambdaSettings, MediaApp, NotifierApp, SetupError, webhook_router};

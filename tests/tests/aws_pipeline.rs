@@ -1,0 +1,298 @@
+//! The whole pipeline on AWS's shape: signed webhooks as API Gateway HTTP API (v2)
+//! events through the webhook function's router, the media and notifier functions fed
+//! from the SQS queues, DynamoDB Local and moto (S3, SQS, KMS, Secrets Manager)
+//! underneath, and a fake Graph API. Then every table item, S3 object and queue
+//! message is scanned for the informant's identity.
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use satark_aws::aws_sdk_s3::types::ServerSideEncryption;
+use satark_aws::aws_sdk_sqs::types::MessageSystemAttributeName;
+use satark_aws::testing::{Fixture, fixture, unique};
+use satark_core::ports::ReportStore;
+use satark_lambda::{LambdaSettings, MediaApp, NotifierApp, webhook_router};
+use satark_whatsapp::fake::FakeGraph;
+use satark_whatsapp::fake::webhooks::{envelope, to_meta_bytes};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const PHONE: &str = "919876543210";
+const NAME: &str = "आशा वर्मा";
+const APP_SECRET: &str = "pipeline-app-secret";
+const VERIFY_TOKEN: &str = "pipeline-verify-token";
+const TOKEN: &str = "pipeline-access-token";
+const PHONE_NUMBER_ID: &str = "109876543210987";
+
+/// An API Gateway HTTP API (payload 2.0) event, as Lambda receives it.
+fn api_gateway_event(method: &str, query: &str, headers: Value, body: Option<String>) -> Value {
+    json!({
+        "version": "2.0", "routeKey": format!("{method} /webhook"), "rawPath": "/webhook", "rawQueryString": query,
+        "headers": headers,
+        "queryStringParameters": query.split('&').filter(|p| !p.is_empty())
+            .filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_string(), Value::from(v))).collect::<serde_json::Map<_, _>>(),
+        "requestContext": { "accountId": "123456789012", "apiId": "satark", "domainName": "satark.execute-api.ap-south-1.amazonaws.com",
+            "domainPrefix": "satark", "http": { "method": method, "path": "/webhook", "protocol": "HTTP/1.1",
+            "sourceIp": "173.252.88.1", "userAgent": "facebookexternalua" }, "requestId": "req", "routeKey": format!("{method} /webhook"),
+            "stage": "$default", "time": "29/Nov/2026:10:00:00 +0000", "timeEpoch": 1795945200000u64 },
+        "body": body, "isBase64Encoded": false
+    })
+}
+
+/// Runs an API Gateway event through the router the way `lambda_http::run` does.
+async fn invoke(router: &axum::Router, event: Value) -> (u16, String) {
+    let request: lambda_http::request::LambdaRequest = serde_json::from_value(event).expect("API Gateway v2 event");
+    let (parts, body) = lambda_http::Request::from(request).into_parts();
+    let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
+    let response = router.clone().oneshot(request).await.expect("infallible");
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Feeds what is on a queue to a function, as the SQS event source mapping would:
+/// batches of up to ten, successes deleted, failures left for redelivery. Returns the
+/// bodies it saw.
+async fn pump<F, Fut>(fx: &Fixture, queue_url: &str, handle: F) -> Vec<String>
+where
+    F: Fn(SqsEvent) -> Fut,
+    Fut: std::future::Future<Output = aws_lambda_events::event::sqs::SqsBatchResponse>,
+{
+    let mut seen = vec![];
+    loop {
+        let received = fx
+            .config
+            .sqs()
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send()
+            .await
+            .expect("ReceiveMessage");
+        let messages = received.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return seen;
+        }
+        let mut event = SqsEvent::default();
+        for m in &messages {
+            let mut record = SqsMessage::default();
+            record.message_id = m.message_id.clone();
+            record.receipt_handle = m.receipt_handle.clone();
+            record.body = m.body.clone();
+            for (k, v) in m.attributes.clone().unwrap_or_default() {
+                record.attributes.insert(k.as_str().to_string(), v);
+            }
+            seen.extend(m.body.clone());
+            event.records.push(record);
+        }
+        let response = handle(event).await;
+        let failed: Vec<String> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.clone())
+            .collect();
+        assert!(failed.is_empty(), "no message should fail here: {failed:?}");
+        for m in messages {
+            fx.config
+                .sqs()
+                .delete_message()
+                .queue_url(queue_url)
+                .set_receipt_handle(m.receipt_handle)
+                .send()
+                .await
+                .expect("DeleteMessage");
+        }
+    }
+}
+
+fn media_fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/media/tests/fixtures")
+        .join(name);
+    std::fs::read(path).expect("media fixture")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_through_the_lambda_functions_on_the_emulators() {
+    let fx = fixture().await;
+    let names = fx.config.names().clone();
+    let secrets_client = aws_sdk_secretsmanager::Client::new(fx.config.sdk());
+    let secret = json!({ "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN, "access_token": TOKEN }).to_string();
+    let arn = secrets_client
+        .create_secret()
+        .name(unique("whatsapp"))
+        .secret_string(secret)
+        .send()
+        .await
+        .expect("CreateSecret")
+        .arn
+        .expect("arn");
+    let graph = FakeGraph::new(TOKEN, PHONE_NUMBER_ID, "v25.0");
+    let graph_server = graph.start().await.expect("fake graph");
+    let settings = LambdaSettings {
+        whatsapp_secret_arn: Some(arn),
+        phone_number_id: PHONE_NUMBER_ID.into(),
+        graph_api_version: "v25.0".into(),
+        graph_base_url: graph_server.base_url.clone(),
+    };
+    // What each function's main does once per cold start.
+    let secrets = settings.secrets(&secrets_client).await.expect("secrets");
+    let webhook = webhook_router(&fx.config, &secrets).await.expect("webhook");
+    let notifier = NotifierApp::new(&fx.config, &settings, &secrets).expect("notifier");
+    let media = MediaApp::new(&fx.config, &settings, &secrets).expect("media");
+    let outbound_url = names.outbound_queue_url.clone().expect("outbound queue");
+    let media_url = names.media_queue_url.clone().expect("media queue");
+
+    // Meta's verification handshake, as an API Gateway event.
+    let query = format!("hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1158201444");
+    assert_eq!(
+        invoke(&webhook, api_gateway_event("GET", &query, json!({}), None)).await,
+        (200, "1158201444".into())
+    );
+
+    let mut queued = vec![];
+    let mut replies = 0;
+    let mut counter = 0;
+    let mut say = async |content: Value, kind: &str| {
+        counter += 1;
+        let mut message = json!({ "from": PHONE, "id": format!("wamid.HBgMOTE5ODc2NTQzMjEwFQIAEhgU{counter:08}"),
+                                  "timestamp": "1767081600", "type": kind });
+        message[kind] = content;
+        let payload = envelope(
+            PHONE_NUMBER_ID,
+            json!({ "contacts": [{ "profile": { "name": NAME }, "wa_id": PHONE }], "messages": [message] }),
+        );
+        let body = to_meta_bytes(&payload);
+        let signature = satark_whatsapp::sign(APP_SECRET.as_bytes(), &body);
+        let headers = json!({ "content-type": "application/json", "x-hub-signature-256": signature });
+        let body = String::from_utf8(body).expect("Meta's bodies are ASCII");
+        // Delivered twice, as Meta does: the second is recognised.
+        for _ in 0..2 {
+            let (status, _) = invoke(
+                &webhook,
+                api_gateway_event("POST", "", headers.clone(), Some(body.clone())),
+            )
+            .await;
+            assert_eq!(status, 200);
+        }
+        queued.extend(pump(&fx, &media_url, |e| media.handle(e)).await);
+        queued.extend(pump(&fx, &outbound_url, |e| notifier.handle(e)).await);
+        replies += 1;
+        let sent = graph.sent_to(PHONE);
+        assert_eq!(sent.len(), replies, "one reply per message");
+        sent.last().map(|r| r.body.to_string()).unwrap_or_default()
+    };
+
+    say(json!({ "body": "नमस्ते" }), "text").await;
+    for text in [
+        "english",
+        "new report",
+        "jaunpur",
+        "kerakat",
+        "illicit liquor",
+        "Liquor is distilled in the orchard every night",
+    ] {
+        say(json!({ "body": text }), "text").await;
+    }
+    let photo_id = graph.add_media(media_fixture("gps.jpg"), "image/jpeg");
+    let ack = say(
+        json!({ "id": photo_id, "mime_type": "image/jpeg", "sha256": "eA==" }),
+        "image",
+    )
+    .await;
+    assert!(ack.contains("photo"), "{ack}");
+    for text in ["done", "skip", "today"] {
+        say(json!({ "body": text }), "text").await;
+    }
+    let confirmation = say(json!({ "body": "submit" }), "text").await;
+    assert!(confirmation.contains("JNP-"), "{confirmation}");
+
+    // The report is in DynamoDB, the photo in S3 under SSE-KMS, stripped.
+    let store = fx.store();
+    let reports = store.list_recent(10).await.expect("reports");
+    assert_eq!(reports.len(), 1);
+    let report = &reports[0];
+    assert_eq!(
+        (report.district.as_str(), report.category.as_str()),
+        ("JNP", "illicit_liquor")
+    );
+    let bucket = names.evidence_bucket.clone().expect("bucket");
+    let objects = fx
+        .config
+        .s3()
+        .list_objects_v2()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("list")
+        .contents
+        .unwrap_or_default();
+    assert_eq!(objects.len(), 2, "the photo and its record");
+    let mut stored = vec![];
+    for object in &objects {
+        let key = object.key.clone().expect("key");
+        let head = fx
+            .config
+            .s3()
+            .head_object()
+            .bucket(&bucket)
+            .key(&key)
+            .send()
+            .await
+            .expect("head");
+        assert_eq!(head.server_side_encryption, Some(ServerSideEncryption::AwsKms));
+        assert!(head.ssekms_key_id.unwrap_or_default().contains(&fx.evidence_key_id));
+        let body = fx
+            .config
+            .s3()
+            .get_object()
+            .bucket(&bucket)
+            .key(&key)
+            .send()
+            .await
+            .expect("get")
+            .body
+            .collect()
+            .await
+            .expect("read");
+        stored.push(body.into_bytes().to_vec());
+    }
+    assert!(
+        stored.iter().all(|b| !b.windows(5).any(|w| w == b"Redmi")),
+        "metadata stripped"
+    );
+
+    // Nothing anywhere holds the number or the name.
+    let mut everything: Vec<u8> = vec![];
+    for table in [&names.conversations_table, &names.dedupe_table, &names.reports_table] {
+        let items = fx
+            .config
+            .dynamodb()
+            .scan()
+            .table_name(table.clone().expect("table"))
+            .send()
+            .await
+            .expect("scan")
+            .items
+            .unwrap_or_default();
+        assert!(!items.is_empty());
+        everything.extend(format!("{items:?}").into_bytes());
+    }
+    for body in &stored {
+        everything.extend(body);
+    }
+    for body in &queued {
+        everything.extend(body.as_bytes());
+    }
+    assert!(queued.len() >= 13, "queue messages were captured ({})", queued.len());
+    let national = &PHONE[2..];
+    let escaped: String = NAME.encode_utf16().map(|u| format!("\\u{u:04x}")).collect();
+    let base64_number = "OTE5ODc2NTQzMjEw";
+    for needle in [PHONE, national, NAME, escaped.as_str(), "आशा", base64_number] {
+        assert!(
+            !everything.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "{needle} found in AWS state"
+        );
+    }
+    // The scan can see: the fake Graph API (Meta) does have the number.
+    assert!(graph.sent().iter().any(|r| r.body.to_string().contains(PHONE)));
+}
