@@ -6,7 +6,7 @@ use satark_core::i18n::Catalog;
 use satark_core::ports::{MediaJob, OutboundJob};
 use satark_core::range::RangeConfig;
 use satark_core::retention::RetentionPolicy;
-use satark_core::service::{Intake, IntakePorts, MediaIngest, Notifier};
+use satark_core::service::{Classifier, Intake, IntakePorts, MediaIngest, Notifier};
 use satark_embedded::{ContactOpener, FileVault, JobFailure, LocalKeys, OsEntropy, SqliteQueue, Store, WorkerConfig};
 use satark_http::graph::{GraphMediaSource, GraphMessenger};
 use satark_http::webhook::{WebhookState, system_clock, webhook_router};
@@ -85,6 +85,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
     let vault = FileVault::new(config.data_dir.join("evidence"), keys.clone(), store.clone());
     let outbound = SqliteQueue::outbound(store.clone());
     let media = SqliteQueue::media(store.clone());
+    let submitted = SqliteQueue::reports(store.clone());
 
     let listener = tokio::net::TcpListener::bind((config.bind.as_str(), config.port))
         .await
@@ -122,6 +123,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
             reports: Arc::new(store.clone()),
             outbound: Arc::new(outbound.clone()),
             media: Arc::new(media.clone()),
+            submitted: Arc::new(submitted.clone()),
             pseudonyms: Arc::new(keys.clone()),
             sealer: Arc::new(keys.clone()),
             entropy: Arc::new(OsEntropy),
@@ -202,6 +204,25 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
                         Err(e) if e.is_retryable() => Err(JobFailure::Retry(e.to_string())),
                         Err(e) => Err(JobFailure::Fatal(e.to_string())),
                     }
+                }
+            })
+            .await;
+    }));
+    let classifier = Arc::new(Classifier {
+        reports: Arc::new(store.clone()),
+        aggregates: Arc::new(store.clone()),
+        idempotency: Arc::new(store.clone()),
+        range: range.clone(),
+    });
+    tasks.push(tokio::spawn(async move {
+        submitted
+            .run(worker_config, |job| {
+                let classifier = classifier.clone();
+                async move {
+                    classifier
+                        .classify(&job, system_clock())
+                        .await
+                        .map_err(|e| JobFailure::Retry(e.to_string()))
                 }
             })
             .await;

@@ -8,8 +8,9 @@ use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use satark_aws::aws_sdk_s3::types::ServerSideEncryption;
 use satark_aws::aws_sdk_sqs::types::MessageSystemAttributeName;
 use satark_aws::testing::{Fixture, fixture, unique};
+use satark_core::ports::AggregateStore;
 use satark_core::ports::ReportStore;
-use satark_lambda::{LambdaSettings, MediaApp, NotifierApp, webhook_router};
+use satark_lambda::{ClassifierApp, LambdaSettings, MediaApp, NotifierApp, webhook_router};
 use satark_whatsapp::fake::FakeGraph;
 use satark_whatsapp::fake::webhooks::{envelope, to_meta_bytes};
 use serde_json::{Value, json};
@@ -141,6 +142,8 @@ async fn a_report_through_the_lambda_functions_on_the_emulators() {
     let media = MediaApp::new(&fx.config, &settings, &secrets).expect("media");
     let outbound_url = names.outbound_queue_url.clone().expect("outbound queue");
     let media_url = names.media_queue_url.clone().expect("media queue");
+    let reports_url = names.reports_queue_url.clone().expect("reports queue");
+    let classifier = ClassifierApp::new(&fx.config).expect("classifier");
 
     // Meta's verification handshake, as an API Gateway event.
     let query = format!("hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1158201444");
@@ -206,6 +209,32 @@ async fn a_report_through_the_lambda_functions_on_the_emulators() {
     let confirmation = say(json!({ "body": "submit" }), "text").await;
     assert!(confirmation.contains("JNP-"), "{confirmation}");
 
+    // The classifier counts the report once, even when its job comes twice.
+    let jobs = pump(&fx, &reports_url, |e| classifier.handle(e)).await;
+    assert_eq!(jobs.len(), 1, "one submitted report");
+    fx.config
+        .sqs()
+        .send_message()
+        .queue_url(&reports_url)
+        .message_body(&jobs[0])
+        .send()
+        .await
+        .expect("resend");
+    assert_eq!(pump(&fx, &reports_url, |e| classifier.handle(e)).await.len(), 1);
+    queued.extend(jobs);
+    let counts = fx
+        .config
+        .aggregates()
+        .expect("aggregates")
+        .counts("JNP", "2000-01-01", "2999-12-31")
+        .await
+        .expect("counts");
+    assert_eq!(counts.len(), 1, "{counts:?}");
+    assert_eq!(
+        (counts[0].0.station, counts[0].0.category.as_str(), counts[0].1),
+        (Some(5), "illicit_liquor", 1)
+    );
+
     // The report is in DynamoDB, the photo in S3 under SSE-KMS, stripped.
     let store = fx.store();
     let reports = store.list_recent(10).await.expect("reports");
@@ -263,7 +292,12 @@ async fn a_report_through_the_lambda_functions_on_the_emulators() {
 
     // Nothing anywhere holds the number or the name.
     let mut everything: Vec<u8> = vec![];
-    for table in [&names.conversations_table, &names.dedupe_table, &names.reports_table] {
+    for table in [
+        &names.conversations_table,
+        &names.dedupe_table,
+        &names.reports_table,
+        &names.aggregates_table,
+    ] {
         let items = fx
             .config
             .dynamodb()

@@ -151,6 +151,23 @@ async fn english_report_typed_without_a_single_tap() {
     assert_eq!(report.category, "gambling");
     assert!(matches!(&report.items[0], DetailItem::Text { body, .. } if body.contains("satta")));
     assert!(report.place.is_some());
+    // The classifier worker counts it in the analytics aggregates.
+    let store = h.server.store.clone();
+    let mut counted = vec![];
+    for _ in 0..200 {
+        counted = satark_core::ports::AggregateStore::counts(&store, "GZP", "2000-01-01", "2999-12-31")
+            .await
+            .expect("counts");
+        if !counted.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(counted.len(), 1);
+    assert_eq!(
+        (counted[0].0.station, counted[0].0.category.as_str(), counted[0].1),
+        (Some(4), "gambling", 1)
+    );
 
     // The informant can ask about it, and only they can.
     let status = ravi.say(&format!("status {code}")).await;

@@ -2,7 +2,8 @@
 //! environment.
 
 use crate::{
-    DynamoStore, KmsOpener, KmsPseudonymizer, KmsSealer, S3Vault, SqsMediaQueue, SqsOutboundQueue, TableNames,
+    DynamoAggregates, DynamoStore, KmsOpener, KmsPseudonymizer, KmsSealer, S3Vault, SqsMediaQueue, SqsOutboundQueue,
+    SqsReportsQueue, TableNames,
 };
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -47,6 +48,10 @@ pub mod env {
     pub const OUTBOUND_QUEUE_URL: &str = "SATARK_OUTBOUND_QUEUE_URL";
     /// URL of the media (standard) queue.
     pub const MEDIA_QUEUE_URL: &str = "SATARK_MEDIA_QUEUE_URL";
+    /// The SQS standard queue of submitted reports (classifier).
+    pub const REPORTS_QUEUE_URL: &str = "SATARK_REPORTS_QUEUE_URL";
+    /// The DynamoDB table of analytics counters.
+    pub const AGGREGATES_TABLE: &str = "SATARK_AGGREGATES_TABLE";
     /// KMS HMAC_256 key (GENERATE_VERIFY_MAC) the pseudonym key is derived from.
     pub const PSEUDONYM_KEY_ID: &str = "SATARK_PSEUDONYM_KEY_ID";
     /// KMS symmetric key that seals reply addresses (the contact key).
@@ -66,6 +71,8 @@ pub struct ResourceNames {
     pub evidence_key_id: Option<String>,
     pub outbound_queue_url: Option<String>,
     pub media_queue_url: Option<String>,
+    pub reports_queue_url: Option<String>,
+    pub aggregates_table: Option<String>,
     pub pseudonym_key_id: Option<String>,
     pub contact_key_id: Option<String>,
     pub s3_force_path_style: bool,
@@ -89,6 +96,8 @@ impl ResourceNames {
             evidence_key_id: get(env::EVIDENCE_KEY_ID),
             outbound_queue_url: get(env::OUTBOUND_QUEUE_URL),
             media_queue_url: get(env::MEDIA_QUEUE_URL),
+            reports_queue_url: get(env::REPORTS_QUEUE_URL),
+            aggregates_table: get(env::AGGREGATES_TABLE),
             pseudonym_key_id: get(env::PSEUDONYM_KEY_ID),
             contact_key_id: get(env::CONTACT_KEY_ID),
             s3_force_path_style: get(env::S3_FORCE_PATH_STYLE)
@@ -249,6 +258,21 @@ impl AwsConfig {
         Ok(SqsMediaQueue::new(
             self.sqs.clone(),
             require(&self.names.media_queue_url, env::MEDIA_QUEUE_URL)?,
+        ))
+    }
+
+    pub fn reports_queue(&self) -> Result<SqsReportsQueue, AwsError> {
+        Ok(SqsReportsQueue::new(
+            self.sqs.clone(),
+            require(&self.names.reports_queue_url, env::REPORTS_QUEUE_URL)?,
+        ))
+    }
+
+    /// The analytics counters.
+    pub fn aggregates(&self) -> Result<DynamoAggregates, AwsError> {
+        Ok(DynamoAggregates::new(
+            self.dynamodb.clone(),
+            require(&self.names.aggregates_table, env::AGGREGATES_TABLE)?,
         ))
     }
 

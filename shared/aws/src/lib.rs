@@ -75,6 +75,7 @@
 //! Nothing here logs: errors carry operations, codes and resource names, never
 //! identities, pseudonyms, numbers or report text.
 
+mod aggregates;
 mod config;
 mod keys;
 mod queue;
@@ -84,9 +85,10 @@ mod tables;
 pub mod testing;
 mod vault;
 
+pub use aggregates::{DynamoAggregates, aggregates_table};
 pub use config::{AwsConfig, AwsError, ResourceNames, env, retry_config, s3_timeout_config, timeout_config};
 pub use keys::{KmsOpener, KmsPseudonymizer, KmsSealer, PSEUDONYM_KEY_LABEL, PSEUDONYM_VERSION, REPLY_ADDRESS_CONTEXT};
-pub use queue::{SqsMediaQueue, SqsOutboundQueue, deduplication_id, message_group_id};
+pub use queue::{SqsMediaQueue, SqsOutboundQueue, SqsReportsQueue, deduplication_id, message_group_id};
 pub use store::DynamoStore;
 pub use tables::{RECENT_INDEX, TableDefinition, TableNames, attr, create_tables, table_definitions};
 pub use vault::{MAX_PRESIGN_TTL, S3Vault, object_key};

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::{DisplayErrorContext, SdkError};
-use satark_core::ports::{MediaJob, MediaQueue, OutboundJob, OutboundQueue, QueueError};
+use satark_core::ports::{MediaJob, MediaQueue, OutboundJob, OutboundQueue, QueueError, ReportJob, ReportQueue};
 use sha2::{Digest, Sha256};
 
 fn send_error<E, R>(queue: &str, e: SdkError<E, R>) -> QueueError
@@ -105,6 +105,34 @@ impl MediaQueue for SqsMediaQueue {
             .await
             .map(|_| ())
             .map_err(|e| send_error("media", e))
+    }
+}
+
+/// Submitted reports for the classifier, on a standard queue (the classifier is
+/// idempotent per report).
+#[derive(Debug, Clone)]
+pub struct SqsReportsQueue {
+    client: Client,
+    queue_url: String,
+}
+
+impl SqsReportsQueue {
+    pub fn new(client: Client, queue_url: String) -> Self {
+        SqsReportsQueue { client, queue_url }
+    }
+}
+
+#[async_trait]
+impl ReportQueue for SqsReportsQueue {
+    async fn enqueue(&self, job: &ReportJob) -> Result<(), QueueError> {
+        self.client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(encode("reports", job)?)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| send_error("reports", e))
     }
 }
 

@@ -167,46 +167,56 @@ pub fn table_definitions(names: &TableNames) -> Result<Vec<TableDefinition>, Aws
 /// are active and turns TTL on (tests, and a first deployment outside SAM).
 pub async fn create_tables(client: &Client, names: &TableNames) -> Result<(), AwsError> {
     for definition in table_definitions(names)? {
-        let input = definition.input;
-        let table = input.table_name().unwrap_or_default().to_string();
-        let fail = |reason: String| AwsError::CreateTable {
-            table: table.clone(),
-            reason,
-        };
-        let created = client
-            .create_table()
-            .set_table_name(input.table_name)
-            .set_attribute_definitions(input.attribute_definitions)
-            .set_key_schema(input.key_schema)
-            .set_billing_mode(input.billing_mode)
-            .set_global_secondary_indexes(input.global_secondary_indexes)
-            .send()
-            .await;
-        match created {
-            Ok(_) => {}
-            Err(e) if e.code() == Some("ResourceInUseException") => continue,
-            Err(e) => return Err(fail(DisplayErrorContext(&e).to_string())),
-        }
+        create(client, definition.input, definition.ttl_attribute).await?;
+    }
+    Ok(())
+}
+
+/// Creates one table (an existing one is left alone), waits until it is active and
+/// turns on TTL on `ttl_attribute`.
+pub(crate) async fn create(
+    client: &Client,
+    input: CreateTableInput,
+    ttl_attribute: Option<&str>,
+) -> Result<(), AwsError> {
+    let table = input.table_name().unwrap_or_default().to_string();
+    let fail = |reason: String| AwsError::CreateTable {
+        table: table.clone(),
+        reason,
+    };
+    let created = client
+        .create_table()
+        .set_table_name(input.table_name)
+        .set_attribute_definitions(input.attribute_definitions)
+        .set_key_schema(input.key_schema)
+        .set_billing_mode(input.billing_mode)
+        .set_global_secondary_indexes(input.global_secondary_indexes)
+        .send()
+        .await;
+    match created {
+        Ok(_) => {}
+        Err(e) if e.code() == Some("ResourceInUseException") => return Ok(()),
+        Err(e) => return Err(fail(DisplayErrorContext(&e).to_string())),
+    }
+    client
+        .wait_until_table_exists()
+        .table_name(&table)
+        .wait(Duration::from_secs(120))
+        .await
+        .map_err(|e| fail(DisplayErrorContext(&e).to_string()))?;
+    if let Some(ttl) = ttl_attribute {
+        let spec = TimeToLiveSpecification::builder()
+            .enabled(true)
+            .attribute_name(ttl)
+            .build()
+            .map_err(|e| fail(e.to_string()))?;
         client
-            .wait_until_table_exists()
+            .update_time_to_live()
             .table_name(&table)
-            .wait(Duration::from_secs(120))
+            .time_to_live_specification(spec)
+            .send()
             .await
             .map_err(|e| fail(DisplayErrorContext(&e).to_string()))?;
-        if let Some(ttl) = definition.ttl_attribute {
-            let spec = TimeToLiveSpecification::builder()
-                .enabled(true)
-                .attribute_name(ttl)
-                .build()
-                .map_err(|e| fail(e.to_string()))?;
-            client
-                .update_time_to_live()
-                .table_name(&table)
-                .time_to_live_specification(spec)
-                .send()
-                .await
-                .map_err(|e| fail(DisplayErrorContext(&e).to_string()))?;
-        }
     }
     Ok(())
 }

@@ -111,6 +111,7 @@ pub async fn fixture() -> Fixture {
         .expect("S3 CreateBucket");
     let outbound = create_queue(&bare, format!("{}.fifo", unique("outbound")), true).await;
     let media = create_queue(&bare, unique("media"), false).await;
+    let reports = create_queue(&bare, unique("reports"), false).await;
     let names = ResourceNames {
         conversations_table: Some(unique("conversations")),
         dedupe_table: Some(unique("dedupe")),
@@ -119,6 +120,8 @@ pub async fn fixture() -> Fixture {
         evidence_key_id: Some(evidence_key_id.clone()),
         outbound_queue_url: Some(outbound),
         media_queue_url: Some(media),
+        reports_queue_url: Some(reports),
+        aggregates_table: Some(unique("aggregates")),
         pseudonym_key_id: Some(hmac_key_id.clone()),
         contact_key_id: Some(contact_key_id.clone()),
         s3_force_path_style: true,
@@ -132,6 +135,12 @@ pub async fn fixture() -> Fixture {
     crate::create_tables(config.dynamodb(), &tables)
         .await
         .expect("create tables again");
+    config
+        .aggregates()
+        .expect("aggregates")
+        .create_table()
+        .await
+        .expect("create the aggregates table");
     Fixture {
         config,
         hmac_key_id,

@@ -40,6 +40,11 @@ fn number(item: &std::collections::HashMap<String, AttributeValue>, name: &str) 
 // ---- the shared contract suite ----
 
 #[tokio::test]
+async fn aggregates_contract() {
+    satark_contract::aggregate_store(&fixture().await.config.aggregates().expect("aggregates")).await;
+}
+
+#[tokio::test]
 async fn conversations() {
     satark_contract::conversation_store(&fixture().await.store()).await;
 }

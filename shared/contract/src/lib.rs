@@ -9,8 +9,8 @@ use satark_core::Lang;
 use satark_core::conversation::{Conversation, Stage};
 use satark_core::ids::{Identity, Pseudonym, ReferenceCode, ReportId};
 use satark_core::ports::{
-    ConversationStore, DedupeStore, EvidenceVault, MediaRecord, Pseudonymizer, ReplyAddressOpener, ReplyAddressSealer,
-    ReportStore, SealedAddress, StoreError,
+    AggregateKey, AggregateStore, ConversationStore, DedupeStore, EvidenceVault, MediaRecord, Pseudonymizer,
+    ReplyAddressOpener, ReplyAddressSealer, ReportStore, SealedAddress, StoreError,
 };
 use satark_core::report::{DetailItem, MediaKind, Report, ReportStatus, StationChoice};
 
@@ -204,5 +204,50 @@ pub async fn identity_keys(
     assert!(
         opener.open(&SealedAddress(vec![0; 40])).await.is_err(),
         "garbage does not open"
+    );
+}
+
+/// Aggregates: counters add up, per cell, and are listed by district and day range.
+pub async fn aggregate_store(store: &dyn AggregateStore) {
+    let district = unique("D")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_uppercase();
+    let key = |day: &str, station: Option<u16>, status: ReportStatus| AggregateKey {
+        day: day.into(),
+        district: district.clone(),
+        station,
+        category: "illicit_liquor".into(),
+        status,
+    };
+    let a = key("2026-11-28", Some(3), ReportStatus::Received);
+    let b = key("2026-11-29", None, ReportStatus::Received);
+    let c = key("2026-11-29", Some(3), ReportStatus::Closed);
+    for _ in 0..3 {
+        store.add(&a, 1).await.expect("add");
+    }
+    store.add(&b, 2).await.expect("add");
+    store.add(&c, 1).await.expect("add");
+    store.add(&c, -1).await.expect("subtract");
+    let mut all = store
+        .counts(&district, "2026-11-01", "2026-11-30")
+        .await
+        .expect("counts");
+    all.sort();
+    let mut expected = vec![(a.clone(), 3), (b.clone(), 2), (c.clone(), 0)];
+    expected.sort();
+    assert_eq!(all, expected);
+    let one_day = store
+        .counts(&district, "2026-11-29", "2026-11-29")
+        .await
+        .expect("counts");
+    assert_eq!(one_day.len(), 2, "only the 29th");
+    assert!(
+        store
+            .counts("NONE", "2026-11-01", "2026-11-30")
+            .await
+            .expect("counts")
+            .is_empty()
     );
 }

@@ -228,9 +228,47 @@ pub struct MediaJob {
     pub lang: Lang,
 }
 
+/// A submitted report, for the classifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportJob {
+    pub report_id: ReportId,
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("queue: {0}")]
 pub struct QueueError(pub String);
+
+#[async_trait]
+pub trait ReportQueue: Send + Sync {
+    async fn enqueue(&self, job: &ReportJob) -> Result<(), QueueError>;
+}
+
+/// One cell of the analytics counters: a day (in the range's time zone) × district ×
+/// police station × category × status.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AggregateKey {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub district: String,
+    /// `None`: the informant did not know the station.
+    pub station: Option<u16>,
+    pub category: String,
+    pub status: ReportStatus,
+}
+
+/// Counters updated atomically, so analytics never scan reports.
+#[async_trait]
+pub trait AggregateStore: Send + Sync {
+    /// Adds `delta` to the counter (creating it at zero).
+    async fn add(&self, key: &AggregateKey, delta: i64) -> Result<(), StoreError>;
+    /// Every counter of `district` between two days (inclusive, `YYYY-MM-DD`).
+    async fn counts(
+        &self,
+        district: &str,
+        from_day: &str,
+        to_day: &str,
+    ) -> Result<Vec<(AggregateKey, i64)>, StoreError>;
+}
 
 #[async_trait]
 pub trait OutboundQueue: Send + Sync {

@@ -20,6 +20,14 @@ pub struct RangeConfig {
 pub struct RangeInfo {
     pub code: String,
     pub name: Names,
+    /// The range's time zone as an offset from UTC, for counting reports per local day
+    /// (India: +330).
+    #[serde(default = "india_offset")]
+    pub utc_offset_minutes: i32,
+}
+
+fn india_offset() -> i32 {
+    330
 }
 
 /// A name in each language; `en` is required, the others fall back to it.

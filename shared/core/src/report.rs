@@ -71,7 +71,7 @@ pub enum StationChoice {
 }
 
 /// Where a report stands, as officers set it and informants see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
     Received,
@@ -89,6 +89,17 @@ impl ReportStatus {
             ReportStatus::ActionTaken => "status-action-taken",
             ReportStatus::Closed => "status-closed",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            ReportStatus::Received,
+            ReportStatus::UnderReview,
+            ReportStatus::ActionTaken,
+            ReportStatus::Closed,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
     }
 
     pub fn as_str(self) -> &'static str {

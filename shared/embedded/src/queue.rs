@@ -5,7 +5,7 @@
 use crate::{Store, backend};
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
-use satark_core::ports::{MediaJob, MediaQueue, OutboundJob, OutboundQueue, QueueError};
+use satark_core::ports::{MediaJob, MediaQueue, OutboundJob, OutboundQueue, QueueError, ReportJob, ReportQueue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -104,6 +104,18 @@ impl SqliteQueue<MediaJob> {
             "media",
             |j| format!("{}/{}", j.report_id, j.media_key),
             |j| j.media_key.clone(),
+        )
+    }
+}
+
+impl SqliteQueue<ReportJob> {
+    /// Submitted reports, for the classifier.
+    pub fn reports(store: Store) -> Self {
+        Self::new(
+            store,
+            "reports",
+            |j| j.report_id.to_string(),
+            |j| j.report_id.to_string(),
         )
     }
 }
@@ -273,6 +285,13 @@ impl OutboundQueue for SqliteQueue<OutboundJob> {
 #[async_trait]
 impl MediaQueue for SqliteQueue<MediaJob> {
     async fn enqueue(&self, job: &MediaJob) -> Result<(), QueueError> {
+        self.push(job)
+    }
+}
+
+#[async_trait]
+impl ReportQueue for SqliteQueue<ReportJob> {
+    async fn enqueue(&self, job: &ReportJob) -> Result<(), QueueError> {
         self.push(job)
     }
 }

@@ -5,7 +5,10 @@ use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use satark_core::conversation::Conversation;
 use satark_core::ids::{Pseudonym, ReferenceCode, ReportId};
-use satark_core::ports::{ConversationRecord, ConversationStore, DedupeStore, ReportStore, SealedAddress, StoreError};
+use satark_core::ports::{
+    AggregateKey, AggregateStore, ConversationRecord, ConversationStore, DedupeStore, ReportStore, SealedAddress,
+    StoreError,
+};
 use satark_core::report::{Report, ReportStatus, StationChoice, Verdict};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,6 +51,15 @@ CREATE TABLE IF NOT EXISTS media (
     media_key TEXT NOT NULL,
     record    TEXT NOT NULL,
     PRIMARY KEY (report_id, media_key)
+);
+CREATE TABLE IF NOT EXISTS aggregates (
+    day      TEXT NOT NULL,
+    district TEXT NOT NULL,
+    station  INTEGER NOT NULL,
+    category TEXT NOT NULL,
+    status   TEXT NOT NULL,
+    count    INTEGER NOT NULL,
+    PRIMARY KEY (district, day, station, category, status)
 );
 CREATE TABLE IF NOT EXISTS jobs (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -353,6 +365,58 @@ impl ReportStore for Store {
         bodies
             .iter()
             .map(|b| serde_json::from_str(b).map_err(corrupt))
+            .collect()
+    }
+}
+
+/// Station 0 stands for "unknown" in the aggregates' primary key (numbers start at 1).
+const UNKNOWN_STATION: i64 = 0;
+
+#[async_trait]
+impl AggregateStore for Store {
+    async fn add(&self, key: &AggregateKey, delta: i64) -> Result<(), StoreError> {
+        let station = key.station.map_or(UNKNOWN_STATION, i64::from);
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO aggregates (day, district, station, category, status, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (district, day, station, category, status) DO UPDATE SET count = count + excluded.count",
+                params![key.day, key.district, station, key.category, key.status.as_str(), delta],
+            )
+        })
+        .map(|_| ())
+    }
+
+    async fn counts(
+        &self,
+        district: &str,
+        from_day: &str,
+        to_day: &str,
+    ) -> Result<Vec<(AggregateKey, i64)>, StoreError> {
+        let rows: Vec<(String, i64, String, String, i64)> = self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT day, station, category, status, count FROM aggregates
+                 WHERE district = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day, station, category, status",
+            )?;
+            let rows = stmt.query_map(params![district, from_day, to_day], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?;
+            rows.collect()
+        })?;
+        rows.into_iter()
+            .map(|(day, station, category, status, count)| {
+                let status = ReportStatus::parse(&status).ok_or_else(|| corrupt(format!("status {status}")))?;
+                let station = u16::try_from(station).ok().filter(|n| *n != 0);
+                Ok((
+                    AggregateKey {
+                        day,
+                        district: district.to_string(),
+                        station,
+                        category,
+                        status,
+                    },
+                    count,
+                ))
+            })
             .collect()
     }
 }

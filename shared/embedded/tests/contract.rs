@@ -17,6 +17,11 @@ async fn dedupe() {
 }
 
 #[tokio::test]
+async fn aggregates() {
+    satark_contract::aggregate_store(&store()).await;
+}
+
+#[tokio::test]
 async fn reports() {
     satark_contract::report_store(&store()).await;
 }

@@ -7,9 +7,9 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use rand::RngCore;
 use satark_aws::{AwsConfig, AwsError};
 use satark_core::i18n::Catalog;
-use satark_core::ports::{Entropy, MediaJob, OutboundJob};
+use satark_core::ports::{Entropy, MediaJob, OutboundJob, ReportJob};
 use satark_core::range::RangeConfig;
-use satark_core::service::{Intake, IntakePorts, MediaIngest, Notifier};
+use satark_core::service::{Classifier, Intake, IntakePorts, MediaIngest, Notifier};
 use satark_http::graph::{GraphMediaSource, GraphMessenger};
 use satark_http::webhook::{WebhookState, system_clock, webhook_router as router};
 use satark_whatsapp::{GraphClient, GraphConfig};
@@ -107,6 +107,7 @@ pub async fn webhook_router(aws: &AwsConfig, secrets: &WhatsAppSecrets) -> Resul
             reports: store,
             outbound: Arc::new(aws.outbound_queue()?),
             media: Arc::new(aws.media_queue()?),
+            submitted: Arc::new(aws.reports_queue()?),
             pseudonyms: Arc::new(aws.pseudonymizer().await?),
             sealer: Arc::new(aws.sealer()?),
             entropy: Arc::new(OsEntropy),
@@ -175,6 +176,36 @@ impl MediaApp {
                 .ingest(&job, system_clock())
                 .await
                 .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .await
+    }
+}
+
+/// The classifier function: counts each submitted report once in the aggregates.
+pub struct ClassifierApp {
+    classifier: Classifier,
+}
+
+impl ClassifierApp {
+    pub fn new(aws: &AwsConfig) -> Result<Self, SetupError> {
+        let store = Arc::new(aws.store()?);
+        Ok(ClassifierApp {
+            classifier: Classifier {
+                reports: store.clone(),
+                aggregates: Arc::new(aws.aggregates()?),
+                idempotency: store,
+                range: Arc::new(RangeConfig::default_range()?),
+            },
+        })
+    }
+
+    pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
+        process_batch(event, |body| async move {
+            let job: ReportJob = serde_json::from_str(&body).map_err(|e| format!("unreadable job: {e}"))?;
+            self.classifier
+                .classify(&job, system_clock())
+                .await
                 .map_err(|e| e.to_string())
         })
         .await

@@ -5,7 +5,7 @@ use crate::i18n::Catalog;
 use crate::ids::{Identity, Pseudonym};
 use crate::ports::{
     ConversationStore, DedupeStore, Entropy, EvidenceVault, MediaJob, MediaQueue, OutboundJob, OutboundQueue,
-    Pseudonymizer, ReplyAddressSealer, ReportStore, SealedAddress, StoreError,
+    Pseudonymizer, ReplyAddressSealer, ReportJob, ReportQueue, ReportStore, SealedAddress, StoreError,
 };
 use std::sync::Arc;
 
@@ -21,6 +21,8 @@ pub struct IntakePorts {
     pub reports: Arc<dyn ReportStore>,
     pub outbound: Arc<dyn OutboundQueue>,
     pub media: Arc<dyn MediaQueue>,
+    /// Submitted reports go to the classifier.
+    pub submitted: Arc<dyn ReportQueue>,
     pub pseudonyms: Arc<dyn Pseudonymizer>,
     pub sealer: Arc<dyn ReplyAddressSealer>,
     pub entropy: Arc<dyn Entropy>,
@@ -128,11 +130,14 @@ impl Intake {
             let mut replies = vec![];
             let mut media_jobs = vec![];
             let mut discards = vec![];
+            let mut submitted = vec![];
             let mut retry = false;
             for effect in &outcome.effects {
                 match effect {
                     Effect::SubmitReport(report) => match self.ports.reports.insert(report, &who).await {
-                        Ok(()) => {}
+                        Ok(()) => submitted.push(ReportJob {
+                            report_id: report.id.clone(),
+                        }),
                         Err(StoreError::ReferenceTaken) => {
                             let mut fresh = [0u8; 4];
                             self.ports.entropy.fill(&mut fresh);
@@ -185,6 +190,9 @@ impl Intake {
             }
             for job in &media_jobs {
                 self.ports.media.enqueue(job).await?;
+            }
+            for job in &submitted {
+                self.ports.submitted.enqueue(job).await?;
             }
             for report_id in &discards {
                 // The citizen cancelled or the draft expired: its evidence goes too.

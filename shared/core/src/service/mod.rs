@@ -4,10 +4,12 @@
 //! outbound queue's consumer runs; [`MediaIngest`] what the media queue's consumer runs.
 //! Lambda functions and `satark serve` wire adapters into these and hand over.
 
+mod classifier;
 mod intake;
 mod media;
 mod notifier;
 
+pub use classifier::{Classifier, ClassifierError, local_day};
 pub use intake::{Intake, IntakeError, IntakePorts, MessageOutcome};
 pub use media::{IngestOutcome, MediaIngest, MediaIngestError, max_media_bytes};
 pub use notifier::{DeliveryError, Notifier};
