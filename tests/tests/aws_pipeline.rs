@@ -10,7 +10,7 @@ use satark_aws::aws_sdk_sqs::types::MessageSystemAttributeName;
 use satark_aws::testing::{Fixture, fixture, unique};
 use satark_core::ports::AggregateStore;
 use satark_core::ports::ReportStore;
-use satark_lambda::{ClassifierApp, LambdaSettings, MediaApp, NotifierApp, webhook_router};
+use satark_lambda::{ClassifierApp, LambdaSettings, MediaApp, NotifierApp, dashboard_router, webhook_router};
 use satark_whatsapp::fake::FakeGraph;
 use satark_whatsapp::fake::webhooks::{envelope, to_meta_bytes};
 use serde_json::{Value, json};
@@ -23,19 +23,35 @@ const VERIFY_TOKEN: &str = "pipeline-verify-token";
 const TOKEN: &str = "pipeline-access-token";
 const PHONE_NUMBER_ID: &str = "109876543210987";
 
-/// An API Gateway HTTP API (payload 2.0) event, as Lambda receives it.
-fn api_gateway_event(method: &str, query: &str, headers: Value, body: Option<String>) -> Value {
-    json!({
-        "version": "2.0", "routeKey": format!("{method} /webhook"), "rawPath": "/webhook", "rawQueryString": query,
+/// An API Gateway HTTP API (payload 2.0) event, as Lambda receives it; `claims` are
+/// what the JWT authorizer verified, if the route has one.
+fn gateway_event(
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: Value,
+    body: Option<String>,
+    claims: Option<Value>,
+) -> Value {
+    let mut event = json!({
+        "version": "2.0", "routeKey": format!("{method} {path}"), "rawPath": path, "rawQueryString": query,
         "headers": headers,
         "queryStringParameters": query.split('&').filter(|p| !p.is_empty())
             .filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_string(), Value::from(v))).collect::<serde_json::Map<_, _>>(),
         "requestContext": { "accountId": "123456789012", "apiId": "satark", "domainName": "satark.execute-api.ap-south-1.amazonaws.com",
-            "domainPrefix": "satark", "http": { "method": method, "path": "/webhook", "protocol": "HTTP/1.1",
-            "sourceIp": "173.252.88.1", "userAgent": "facebookexternalua" }, "requestId": "req", "routeKey": format!("{method} /webhook"),
+            "domainPrefix": "satark", "http": { "method": method, "path": path, "protocol": "HTTP/1.1",
+            "sourceIp": "173.252.88.1", "userAgent": "facebookexternalua" }, "requestId": "req", "routeKey": format!("{method} {path}"),
             "stage": "$default", "time": "29/Nov/2026:10:00:00 +0000", "timeEpoch": 1795945200000u64 },
         "body": body, "isBase64Encoded": false
-    })
+    });
+    if let Some(claims) = claims {
+        event["requestContext"]["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
+    }
+    event
+}
+
+fn api_gateway_event(method: &str, query: &str, headers: Value, body: Option<String>) -> Value {
+    gateway_event(method, "/webhook", query, headers, body, None)
 }
 
 /// Runs an API Gateway event through the router the way `lambda_http::run` does.
@@ -290,8 +306,47 @@ async fn a_report_through_the_lambda_functions_on_the_emulators() {
         "metadata stripped"
     );
 
+    // Officers, through the dashboard function and the JWT authorizer's claims.
+    let dashboard = dashboard_router(&fx.config).expect("dashboard");
+    let get = |path: String, claims: Option<Value>| {
+        let dashboard = dashboard.clone();
+        async move { invoke(&dashboard, gateway_event("GET", &path, "", json!({}), None, claims)).await }
+    };
+    let officer = |groups: &str, district: &str, station: &str| json!({ "sub": "officer-1", "cognito:groups": groups, "custom:district": district, "custom:station": station });
+    let detail = format!("/api/reports/{}", report.id);
+    assert_eq!(get("/api/reports".into(), None).await.0, 401, "no token, no reports");
+    let (status, sp_list) = get("/api/reports".into(), Some(officer("[district]", "JNP", ""))).await;
+    assert_eq!(status, 200);
+    assert!(sp_list.contains(report.reference.as_str()), "the SP of Jaunpur sees it");
+    let (status, sp_detail) = get(detail.clone(), Some(officer("[district]", "JNP", ""))).await;
+    assert_eq!(status, 200);
+    let (_, other_list) = get("/api/reports".into(), Some(officer("[district]", "GZP", ""))).await;
+    assert!(
+        !other_list.contains(report.reference.as_str()),
+        "another district does not"
+    );
+    assert_eq!(
+        get(detail.clone(), Some(officer("[district]", "GZP", ""))).await.0,
+        404,
+        "out of scope is not found"
+    );
+    assert_eq!(
+        get(detail.clone(), Some(officer("[station]", "JNP", "5"))).await.0,
+        200,
+        "Kerakat's station sees it"
+    );
+    assert_eq!(get(detail.clone(), Some(officer("[station]", "JNP", "6"))).await.0, 404);
+    assert_eq!(
+        get("/api/reports".into(), Some(officer("[analyst]", "", ""))).await.0,
+        403
+    );
+    let (status, me) = get("/api/me".into(), Some(officer("[range]", "", ""))).await;
+    assert_eq!((status, me.contains("\"range\"")), (200, true), "{me}");
+
     // Nothing anywhere holds the number or the name.
     let mut everything: Vec<u8> = vec![];
+    everything.extend(sp_list.into_bytes());
+    everything.extend(sp_detail.into_bytes());
     for table in [
         &names.conversations_table,
         &names.dedupe_table,

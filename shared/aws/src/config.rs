@@ -238,6 +238,18 @@ impl AwsConfig {
         Ok(DynamoStore::new(self.dynamodb.clone(), self.table_names()?))
     }
 
+    /// A store that reaches the reports table only (the dashboard's): the other two
+    /// table names are left empty, which DynamoDB refuses outright should any code
+    /// path try them.
+    pub fn reports_only_store(&self) -> Result<DynamoStore, AwsError> {
+        let names = TableNames {
+            conversations: String::new(),
+            dedupe: String::new(),
+            reports: require(&self.names.reports_table, env::REPORTS_TABLE)?,
+        };
+        Ok(DynamoStore::new(self.dynamodb.clone(), names))
+    }
+
     /// Evidence in S3 under SSE-KMS.
     pub fn vault(&self) -> Result<S3Vault, AwsError> {
         Ok(S3Vault::new(

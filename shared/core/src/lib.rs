@@ -7,6 +7,7 @@
 //! crates (`satark-embedded`, `satark-aws`); this crate knows nothing of AWS, HTTP,
 //! SQLite or WhatsApp's wire format.
 
+pub mod access;
 pub mod conversation;
 pub mod i18n;
 pub mod ids;

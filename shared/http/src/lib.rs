@@ -5,6 +5,7 @@
 //! - [`graph`]: adapters from the core's [`Messenger`](satark_core::ports::Messenger)
 //!   and [`MediaSource`](satark_core::ports::MediaSource) ports to the Graph API client.
 
+pub mod dashboard;
 pub mod graph;
 pub mod inbound;
 pub mod webhook;

@@ -211,3 +211,45 @@ impl ClassifierApp {
         .await
     }
 }
+
+/// The dashboard function: the dashboard API on the reports table only. It is given no
+/// conversations table, no contact key and no pseudonym key: nothing it holds can
+/// lead to an informant.
+pub fn dashboard_router(aws: &AwsConfig) -> Result<axum::Router, SetupError> {
+    let state = satark_http::dashboard::DashboardState {
+        reports: Arc::new(aws.reports_only_store()?),
+        range: Arc::new(RangeConfig::default_range()?),
+    };
+    Ok(satark_http::dashboard::dashboard_router(state).layer(axum::middleware::from_fn(officer_from_authorizer)))
+}
+
+/// Turns the claims API Gateway's JWT authorizer verified into an [`Officer`]; the
+/// token's signature, issuer, audience and expiry were checked before Lambda ran.
+async fn officer_from_authorizer(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+    let claims = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context
+            .authorizer
+            .as_ref()
+            .and_then(|a| a.jwt.as_ref())
+            .map(|jwt| jwt.claims.clone()),
+        _ => None,
+    };
+    if let Some(claims) = claims {
+        let claim = |name: &str| claims.get(name).map(String::as_str);
+        let officer = satark_core::access::Officer::from_claims(
+            claim("sub").unwrap_or_default(),
+            claim("cognito:groups").unwrap_or_default(),
+            claim("custom:district"),
+            claim("custom:station"),
+        );
+        if let Some(officer) = officer {
+            request.extensions_mut().insert(officer);
+        }
+    }
+    next.run(request).await
+}

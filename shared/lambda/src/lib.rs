@@ -10,4 +10,4 @@ pub mod logging;
 pub mod secrets;
 pub mod sqs;
 
-pub use apps::{ClassifierApp, LambdaSettings, MediaApp, NotifierApp, SetupError, webhook_router};
+pub use apps::{ClassifierApp, LambdaSettings, MediaApp, NotifierApp, SetupError, dashboard_router, webhook_router};

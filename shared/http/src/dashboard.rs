@@ -1,0 +1,104 @@
+//! The dashboard API (first endpoints): who am I, the reports in my scope, one report.
+//!
+//! Every request carries an [`Officer`] in its extensions, put there by the
+//! authentication layer of the host (API Gateway's JWT authorizer on Lambda, the
+//! development sign-in locally); without one the answer is 401. Reports outside the
+//! officer's scope answer 404, never 403.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use satark_core::access::Officer;
+use satark_core::ids::ReportId;
+use satark_core::ports::ReportStore;
+use satark_core::range::RangeConfig;
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct DashboardState {
+    pub reports: Arc<dyn ReportStore>,
+    pub range: Arc<RangeConfig>,
+}
+
+/// The dashboard routes, under `/api`.
+pub fn dashboard_router(state: DashboardState) -> Router {
+    Router::new()
+        .route("/api/me", get(me))
+        .route("/api/reports", get(list))
+        .route("/api/reports/{id}", get(detail))
+        .with_state(state)
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+async fn me(officer: Option<Extension<Officer>>) -> Response {
+    match officer {
+        Some(Extension(officer)) => Json(officer).into_response(),
+        None => error(StatusCode::UNAUTHORIZED, "sign in first"),
+    }
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+const MAX_LIST: usize = 200;
+
+async fn list(
+    State(state): State<DashboardState>,
+    officer: Option<Extension<Officer>>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let Some(Extension(officer)) = officer else {
+        return error(StatusCode::UNAUTHORIZED, "sign in first");
+    };
+    if officer.role == satark_core::access::Role::Analyst {
+        return error(StatusCode::FORBIDDEN, "analysts see aggregates only");
+    }
+    let limit = q.limit.unwrap_or(50).clamp(1, MAX_LIST);
+    // Scoped queries by index come with the reports list work; until then, filter the
+    // newest reports (bounded, never the whole table).
+    match state.reports.list_recent(MAX_LIST * 5).await {
+        Ok(reports) => {
+            let visible: Vec<_> = reports
+                .into_iter()
+                .filter(|r| officer.can_see(r, &state.range))
+                .take(limit)
+                .collect();
+            Json(json!({ "reports": visible })).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "listing reports failed");
+            error(StatusCode::SERVICE_UNAVAILABLE, "reports are unavailable, try again")
+        }
+    }
+}
+
+async fn detail(
+    State(state): State<DashboardState>,
+    officer: Option<Extension<Officer>>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(Extension(officer)) = officer else {
+        return error(StatusCode::UNAUTHORIZED, "sign in first");
+    };
+    let Some(id) = ReportId::parse(&id) else {
+        return error(StatusCode::NOT_FOUND, "no such report");
+    };
+    match state.reports.get(&id).await {
+        Ok(Some(report)) if officer.can_see(&report, &state.range) => Json(report).into_response(),
+        Ok(_) => error(StatusCode::NOT_FOUND, "no such report"),
+        Err(e) => {
+            tracing::error!(error = %e, "reading a report failed");
+            error(StatusCode::SERVICE_UNAVAILABLE, "reports are unavailable, try again")
+        }
+    }
+}
