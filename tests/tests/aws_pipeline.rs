@@ -10,7 +10,9 @@ use satark_aws::aws_sdk_sqs::types::MessageSystemAttributeName;
 use satark_aws::testing::{Fixture, fixture, unique};
 use satark_core::ports::AggregateStore;
 use satark_core::ports::ReportStore;
-use satark_lambda::{ClassifierApp, LambdaSettings, MediaApp, NotifierApp, dashboard_router, webhook_router};
+use satark_lambda::{
+    ClassifierApp, LambdaSettings, MediaApp, NotifierApp, SqsHandler, dashboard_router, webhook_router,
+};
 use satark_whatsapp::fake::FakeGraph;
 use satark_whatsapp::fake::webhooks::{envelope, to_meta_bytes};
 use serde_json::{Value, json};

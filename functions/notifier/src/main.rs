@@ -1,10 +1,7 @@
 //! The notifier function: sends queued replies; the only holder of the contact key's
 //! `Decrypt`.
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use lambda_runtime::{LambdaEvent, service_fn};
-use satark_lambda::{LambdaSettings, NotifierApp, logging};
-use std::sync::Arc;
+use satark_lambda::{LambdaSettings, NotifierApp, logging, serve_sqs};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -14,10 +11,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let secrets = settings
         .secrets(&aws_sdk_secretsmanager::Client::new(aws.sdk()))
         .await?;
-    let app = Arc::new(NotifierApp::new(&aws, &settings, &secrets)?);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
-        let app = app.clone();
-        async move { Ok::<SqsBatchResponse, lambda_runtime::Error>(app.handle(event.payload).await) }
-    }))
-    .await
+    serve_sqs(NotifierApp::new(&aws, &settings, &secrets)?).await
 }

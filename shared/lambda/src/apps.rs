@@ -2,7 +2,7 @@
 //! cold start) and returns what the runtime serves.
 
 use crate::secrets::{SecretError, WhatsAppSecrets};
-use crate::sqs::process_batch;
+use crate::sqs::{SqsHandler, process_batch};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use rand::RngCore;
 use satark_aws::{AwsConfig, AwsError};
@@ -136,10 +136,12 @@ impl NotifierApp {
             notifier: Notifier::new(Arc::new(aws.opener()?), Arc::new(messenger)),
         })
     }
+}
 
+impl SqsHandler for NotifierApp {
     /// Sends every job of the batch; failures go back to the queue (in order, per
     /// informant: the outbound queue is FIFO).
-    pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
+    async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
         process_batch(event, |body| async move {
             let job: OutboundJob = serde_json::from_str(&body).map_err(|e| format!("unreadable job: {e}"))?;
             self.notifier.deliver(&job).await.map(|_| ()).map_err(|e| e.to_string())
@@ -168,8 +170,10 @@ impl MediaApp {
             },
         })
     }
+}
 
-    pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
+impl SqsHandler for MediaApp {
+    async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
         process_batch(event, |body| async move {
             let job: MediaJob = serde_json::from_str(&body).map_err(|e| format!("unreadable job: {e}"))?;
             self.ingest
@@ -199,8 +203,10 @@ impl ClassifierApp {
             },
         })
     }
+}
 
-    pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
+impl SqsHandler for ClassifierApp {
+    async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
         process_batch(event, |body| async move {
             let job: ReportJob = serde_json::from_str(&body).map_err(|e| format!("unreadable job: {e}"))?;
             self.classifier

@@ -11,3 +11,4 @@ pub mod secrets;
 pub mod sqs;
 
 pub use apps::{ClassifierApp, LambdaSettings, MediaApp, NotifierApp, SetupError, dashboard_router, webhook_router};
+pub use sqs::{SqsHandler, serve_sqs};

@@ -42,6 +42,23 @@ where
     response
 }
 
+/// A function fed by an SQS queue.
+pub trait SqsHandler: Send + Sync + 'static {
+    fn handle(&self, event: SqsEvent) -> impl Future<Output = SqsBatchResponse> + Send;
+}
+
+/// Serves `handler` on the Lambda runtime, reporting partial batch failures.
+pub async fn serve_sqs<H: SqsHandler>(handler: H) -> Result<(), lambda_runtime::Error> {
+    let handler = std::sync::Arc::new(handler);
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<SqsEvent>| {
+            let handler = handler.clone();
+            async move { Ok::<SqsBatchResponse, lambda_runtime::Error>(handler.handle(event.payload).await) }
+        },
+    ))
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
