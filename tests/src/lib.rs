@@ -24,8 +24,14 @@ impl Harness {
     /// Starts a fake Graph API and `satark serve` pointed at it (through
     /// `SATARK_GRAPH_BASE_URL`'s setting), with fast queue retries.
     pub async fn start() -> Harness {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Like [`Harness::start`], with settings changed by `adjust` first.
+    pub async fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> Harness {
         let data = tempfile::tempdir().expect("tempdir");
         let mut config = ServeConfig::local(data.path().to_path_buf());
+        adjust(&mut config);
         let graph = FakeGraph::new(&config.access_token, &config.phone_number_id, &config.graph_api_version);
         let graph_server = graph.start().await.expect("fake graph");
         config.graph_base_url = Some(graph_server.base_url.clone());

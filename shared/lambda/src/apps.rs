@@ -222,11 +222,15 @@ impl SqsHandler for ClassifierApp {
 /// conversations table, no contact key and no pseudonym key: nothing it holds can
 /// lead to an informant.
 pub fn dashboard_router(aws: &AwsConfig) -> Result<axum::Router, SetupError> {
-    let state = satark_http::dashboard::DashboardState {
+    Ok(dashboard_app(satark_http::dashboard::DashboardState {
         reports: Arc::new(aws.reports_only_store()?),
         range: Arc::new(RangeConfig::default_range()?),
-    };
-    Ok(satark_http::dashboard::dashboard_router(state).layer(axum::middleware::from_fn(officer_from_authorizer)))
+    }))
+}
+
+/// The dashboard API with officers taken from API Gateway's JWT authorizer claims.
+pub fn dashboard_app(state: satark_http::dashboard::DashboardState) -> axum::Router {
+    satark_http::dashboard::dashboard_router(state).layer(axum::middleware::from_fn(officer_from_authorizer))
 }
 
 /// Turns the claims API Gateway's JWT authorizer verified into an [`Officer`]; the

@@ -10,5 +10,7 @@ pub mod logging;
 pub mod secrets;
 pub mod sqs;
 
-pub use apps::{ClassifierApp, LambdaSettings, MediaApp, NotifierApp, SetupError, dashboard_router, webhook_router};
+pub use apps::{
+    ClassifierApp, LambdaSettings, MediaApp, NotifierApp, SetupError, dashboard_app, dashboard_router, webhook_router,
+};
 pub use sqs::{SqsHandler, serve_sqs};
