@@ -512,6 +512,7 @@ EXPECTED_ENVIRONMENT = {
     "DashboardFunction": {
         "SATARK_REPORTS_TABLE",
         "SATARK_AGGREGATES_TABLE",
+        "SATARK_AUDIT_TABLE",
         "SATARK_EVIDENCE_BUCKET",
         "SATARK_EVIDENCE_KEY_ID",
         "SATARK_OUTBOUND_QUEUE_URL",
@@ -525,6 +526,7 @@ ENVIRONMENT_TARGETS = {
     "SATARK_DEDUPE_TABLE": "DedupeTable",
     "SATARK_REPORTS_TABLE": "ReportsTable",
     "SATARK_AGGREGATES_TABLE": "AggregatesTable",
+    "SATARK_AUDIT_TABLE": "AuditTable",
     "SATARK_EVIDENCE_BUCKET": "EvidenceBucket",
     "SATARK_EVIDENCE_KEY_ID": "EvidenceKey",
     "SATARK_OUTBOUND_QUEUE_URL": "OutboundQueue",
@@ -1131,13 +1133,15 @@ def check_tables(template: dict, tables_rs: str, lib_rs: str, aggregates_rs: str
             problems.append("a reports index projects the informant's pseudonym")
     if _template_table(template, "DedupeTable")["ttl"] != doc["dedupe_ttl"]:
         problems.append("DedupeTable's TTL does not match the crate doc")
-    agg = _template_table(template, "AggregatesTable")
     want_attributes = dict(k for k in (aggregates["hash"], aggregates["range"]) if k)
-    actual_range = (agg["range"], agg["attributes"].get(agg["range"])) if agg["range"] else None
-    if (agg["hash"], actual_range) != (aggregates["hash"], aggregates["range"]) or agg["gsis"] or agg["ttl"] or (
-        agg["attributes"] != want_attributes
-    ):
-        problems.append(f"AggregatesTable is not {aggregates} without TTL or index (aggregates.rs): {agg}")
+    # The audit table reuses the aggregates table's definition (shared/aws/src/audit.rs).
+    for name in ("AggregatesTable", "AuditTable"):
+        agg = _template_table(template, name)
+        actual_range = (agg["range"], agg["attributes"].get(agg["range"])) if agg["range"] else None
+        if (agg["hash"], actual_range) != (aggregates["hash"], aggregates["range"]) or agg["gsis"] or agg["ttl"] or (
+            agg["attributes"] != want_attributes
+        ):
+            problems.append(f"{name} is not {aggregates} without TTL or index (aggregates.rs): {agg}")
     keys = set(resources(template, "AWS::KMS::Key"))
     for lid, res in resources(template, "AWS::DynamoDB::Table").items():
         p = res.get("Properties", {})

@@ -342,6 +342,23 @@ async fn a_report_through_the_lambda_functions_on_the_emulators() {
         get("/api/reports".into(), Some(officer("[analyst]", "", ""))).await.0,
         403
     );
+    // Every view was recorded; only the range office reads the record.
+    let views = satark_core::ports::AuditLog::recent(&fx.config.audit_log().expect("audit"), 100)
+        .await
+        .expect("audit");
+    assert_eq!(views.len(), 2, "the SP's and the station's views: {views:?}");
+    assert!(
+        views
+            .iter()
+            .all(|v| v.action == "report.view" && v.report_id.as_ref() == Some(&report.id))
+    );
+    assert_eq!(
+        get("/api/audit".into(), Some(officer("[district]", "JNP", ""))).await.0,
+        404
+    );
+    let (status, audit) = get("/api/audit".into(), Some(officer("[range]", "", ""))).await;
+    assert_eq!(status, 200);
+    assert!(audit.contains("report.view"));
     let (status, me) = get("/api/me".into(), Some(officer("[range]", "", ""))).await;
     assert_eq!((status, me.contains("\"range\"")), (200, true), "{me}");
 

@@ -99,7 +99,8 @@ fn queue_events_carry_the_jobs_their_functions_read() {
 async fn the_dashboard_event_signs_in_a_district_officer() {
     let store = satark_embedded::Store::in_memory().expect("store");
     let app = satark_lambda::dashboard_app(satark_http::dashboard::DashboardState {
-        reports: Arc::new(store),
+        reports: Arc::new(store.clone()),
+        audit: Arc::new(store),
         range: Arc::new(satark_core::range::RangeConfig::default_range().expect("range")),
     });
     let response = app.oneshot(request("dashboard-get-me.json")).await.expect("infallible");

@@ -2,8 +2,8 @@
 //! environment.
 
 use crate::{
-    DynamoAggregates, DynamoStore, KmsOpener, KmsPseudonymizer, KmsSealer, S3Vault, SqsMediaQueue, SqsOutboundQueue,
-    SqsReportsQueue, TableNames,
+    DynamoAggregates, DynamoAudit, DynamoStore, KmsOpener, KmsPseudonymizer, KmsSealer, S3Vault, SqsMediaQueue,
+    SqsOutboundQueue, SqsReportsQueue, TableNames,
 };
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -52,6 +52,8 @@ pub mod env {
     pub const REPORTS_QUEUE_URL: &str = "SATARK_REPORTS_QUEUE_URL";
     /// The DynamoDB table of analytics counters.
     pub const AGGREGATES_TABLE: &str = "SATARK_AGGREGATES_TABLE";
+    /// The DynamoDB table of the officers' audit log.
+    pub const AUDIT_TABLE: &str = "SATARK_AUDIT_TABLE";
     /// KMS HMAC_256 key (GENERATE_VERIFY_MAC) the pseudonym key is derived from.
     pub const PSEUDONYM_KEY_ID: &str = "SATARK_PSEUDONYM_KEY_ID";
     /// KMS symmetric key that seals reply addresses (the contact key).
@@ -73,6 +75,7 @@ pub struct ResourceNames {
     pub media_queue_url: Option<String>,
     pub reports_queue_url: Option<String>,
     pub aggregates_table: Option<String>,
+    pub audit_table: Option<String>,
     pub pseudonym_key_id: Option<String>,
     pub contact_key_id: Option<String>,
     pub s3_force_path_style: bool,
@@ -98,6 +101,7 @@ impl ResourceNames {
             media_queue_url: get(env::MEDIA_QUEUE_URL),
             reports_queue_url: get(env::REPORTS_QUEUE_URL),
             aggregates_table: get(env::AGGREGATES_TABLE),
+            audit_table: get(env::AUDIT_TABLE),
             pseudonym_key_id: get(env::PSEUDONYM_KEY_ID),
             contact_key_id: get(env::CONTACT_KEY_ID),
             s3_force_path_style: get(env::S3_FORCE_PATH_STYLE)
@@ -285,6 +289,14 @@ impl AwsConfig {
         Ok(DynamoAggregates::new(
             self.dynamodb.clone(),
             require(&self.names.aggregates_table, env::AGGREGATES_TABLE)?,
+        ))
+    }
+
+    /// The officers' audit log.
+    pub fn audit_log(&self) -> Result<DynamoAudit, AwsError> {
+        Ok(DynamoAudit::new(
+            self.dynamodb.clone(),
+            require(&self.names.audit_table, env::AUDIT_TABLE)?,
         ))
     }
 

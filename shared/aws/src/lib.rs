@@ -76,6 +76,7 @@
 //! identities, pseudonyms, numbers or report text.
 
 mod aggregates;
+mod audit;
 mod config;
 mod keys;
 mod queue;
@@ -86,6 +87,7 @@ pub mod testing;
 mod vault;
 
 pub use aggregates::{DynamoAggregates, aggregates_table};
+pub use audit::DynamoAudit;
 pub use config::{AwsConfig, AwsError, ResourceNames, env, retry_config, s3_timeout_config, timeout_config};
 pub use keys::{KmsOpener, KmsPseudonymizer, KmsSealer, PSEUDONYM_KEY_LABEL, PSEUDONYM_VERSION, REPLY_ADDRESS_CONTEXT};
 pub use queue::{SqsMediaQueue, SqsOutboundQueue, SqsReportsQueue, deduplication_id, message_group_id};

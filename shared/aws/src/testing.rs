@@ -122,6 +122,7 @@ pub async fn fixture() -> Fixture {
         media_queue_url: Some(media),
         reports_queue_url: Some(reports),
         aggregates_table: Some(unique("aggregates")),
+        audit_table: Some(unique("audit")),
         pseudonym_key_id: Some(hmac_key_id.clone()),
         contact_key_id: Some(contact_key_id.clone()),
         s3_force_path_style: true,
@@ -141,6 +142,12 @@ pub async fn fixture() -> Fixture {
         .create_table()
         .await
         .expect("create the aggregates table");
+    config
+        .audit_log()
+        .expect("audit log")
+        .create_table()
+        .await
+        .expect("create the audit table");
     Fixture {
         config,
         hmac_key_id,

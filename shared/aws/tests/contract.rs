@@ -40,6 +40,11 @@ fn number(item: &std::collections::HashMap<String, AttributeValue>, name: &str) 
 // ---- the shared contract suite ----
 
 #[tokio::test]
+async fn audit_contract() {
+    satark_contract::audit_log(&fixture().await.config.audit_log().expect("audit log")).await;
+}
+
+#[tokio::test]
 async fn aggregates_contract() {
     satark_contract::aggregate_store(&fixture().await.config.aggregates().expect("aggregates")).await;
 }

@@ -9,8 +9,8 @@ use satark_core::Lang;
 use satark_core::conversation::{Conversation, Stage};
 use satark_core::ids::{Identity, Pseudonym, ReferenceCode, ReportId};
 use satark_core::ports::{
-    AggregateKey, AggregateStore, ConversationStore, DedupeStore, EvidenceVault, MediaRecord, Pseudonymizer,
-    ReplyAddressOpener, ReplyAddressSealer, ReportStore, SealedAddress, StoreError,
+    AggregateKey, AggregateStore, AuditEntry, AuditLog, ConversationStore, DedupeStore, EvidenceVault, MediaRecord,
+    Pseudonymizer, ReplyAddressOpener, ReplyAddressSealer, ReportStore, SealedAddress, StoreError,
 };
 use satark_core::report::{DetailItem, MediaKind, Report, ReportStatus, StationChoice};
 
@@ -250,4 +250,41 @@ pub async fn aggregate_store(store: &dyn AggregateStore) {
             .expect("counts")
             .is_empty()
     );
+}
+
+/// Audit log: entries come back newest first, whole.
+pub async fn audit_log(log: &dyn AuditLog) {
+    let actor = unique("officer-");
+    let base = 1_767_081_600
+        + (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64 % 1000)
+            .unwrap_or(0));
+    let entries: Vec<AuditEntry> = (0..3)
+        .map(|i| AuditEntry {
+            at: base + i,
+            actor: actor.clone(),
+            action: if i == 1 {
+                "evidence.view".into()
+            } else {
+                "report.view".into()
+            },
+            report_id: Some(report_id(&format!("{actor}{i}"))),
+            detail: (i == 1).then(|| "m1:abc".to_string()),
+        })
+        .collect();
+    for e in &entries {
+        log.append(e).await.expect("append");
+    }
+    let recent: Vec<AuditEntry> = log
+        .recent(1000)
+        .await
+        .expect("recent")
+        .into_iter()
+        .filter(|e| e.actor == actor)
+        .collect();
+    let mut expected = entries.clone();
+    expected.reverse();
+    assert_eq!(recent, expected, "newest first, unchanged");
+    assert!(log.recent(1).await.expect("recent").len() <= 1);
 }

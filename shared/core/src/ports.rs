@@ -322,3 +322,25 @@ pub trait MediaSource: Send + Sync {
 pub trait Entropy: Send + Sync {
     fn fill(&self, buf: &mut [u8]);
 }
+
+/// One audited act of an officer (viewing a report or its evidence, changing it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Unix seconds.
+    pub at: i64,
+    /// The officer's subject (from the sign-in token).
+    pub actor: String,
+    /// What was done, e.g. `report.view`, `evidence.view`, `report.status`.
+    pub action: String,
+    pub report_id: Option<ReportId>,
+    /// A short, non-personal detail (a media key, a new status).
+    pub detail: Option<String>,
+}
+
+/// An append-only record of what officers did; read by the range office.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    async fn append(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// Newest first, at most `limit`.
+    async fn recent(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+}

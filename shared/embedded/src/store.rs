@@ -6,8 +6,8 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use satark_core::conversation::Conversation;
 use satark_core::ids::{Pseudonym, ReferenceCode, ReportId};
 use satark_core::ports::{
-    AggregateKey, AggregateStore, ConversationRecord, ConversationStore, DedupeStore, ReportStore, SealedAddress,
-    StoreError,
+    AggregateKey, AggregateStore, AuditEntry, AuditLog, ConversationRecord, ConversationStore, DedupeStore,
+    ReportStore, SealedAddress, StoreError,
 };
 use satark_core::report::{Report, ReportStatus, StationChoice, Verdict};
 use std::path::Path;
@@ -60,6 +60,11 @@ CREATE TABLE IF NOT EXISTS aggregates (
     status   TEXT NOT NULL,
     count    INTEGER NOT NULL,
     PRIMARY KEY (district, day, station, category, status)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        INTEGER NOT NULL,
+    entry     TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS jobs (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -418,5 +423,23 @@ impl AggregateStore for Store {
                 ))
             })
             .collect()
+    }
+}
+
+#[async_trait]
+impl AuditLog for Store {
+    async fn append(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let json = serde_json::to_string(entry).map_err(corrupt)?;
+        self.with(|c| c.execute("INSERT INTO audit (at, entry) VALUES (?1, ?2)", params![entry.at, json]))
+            .map(|_| ())
+    }
+
+    async fn recent(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<String> = self.with(|c| {
+            let mut stmt = c.prepare("SELECT entry FROM audit ORDER BY at DESC, id DESC LIMIT ?1")?;
+            let rows = stmt.query_map([limit as i64], |r| r.get(0))?;
+            rows.collect()
+        })?;
+        rows.iter().map(|r| serde_json::from_str(r).map_err(corrupt)).collect()
     }
 }

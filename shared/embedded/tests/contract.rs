@@ -17,6 +17,11 @@ async fn dedupe() {
 }
 
 #[tokio::test]
+async fn audit() {
+    satark_contract::audit_log(&store()).await;
+}
+
+#[tokio::test]
 async fn aggregates() {
     satark_contract::aggregate_store(&store()).await;
 }

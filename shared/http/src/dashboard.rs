@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use satark_core::access::Officer;
 use satark_core::ids::ReportId;
-use satark_core::ports::ReportStore;
+use satark_core::ports::{AuditEntry, AuditLog, ReportStore};
 use satark_core::range::RangeConfig;
 use serde::Deserialize;
 use serde_json::json;
@@ -22,6 +22,8 @@ use std::sync::Arc;
 pub struct DashboardState {
     pub reports: Arc<dyn ReportStore>,
     pub range: Arc<RangeConfig>,
+    /// Every view of a report is recorded before it is shown.
+    pub audit: Arc<dyn AuditLog>,
 }
 
 /// The dashboard routes, under `/api`.
@@ -30,6 +32,7 @@ pub fn dashboard_router(state: DashboardState) -> Router {
         .route("/api/me", get(me))
         .route("/api/reports", get(list))
         .route("/api/reports/{id}", get(detail))
+        .route("/api/audit", get(audit))
         .with_state(state)
 }
 
@@ -94,11 +97,52 @@ async fn detail(
         return error(StatusCode::NOT_FOUND, "no such report");
     };
     match state.reports.get(&id).await {
-        Ok(Some(report)) if officer.can_see(&report, &state.range) => Json(report).into_response(),
+        Ok(Some(report)) if officer.can_see(&report, &state.range) => {
+            let entry = AuditEntry {
+                at: now(),
+                actor: officer.subject.clone(),
+                action: "report.view".into(),
+                report_id: Some(report.id.clone()),
+                detail: None,
+            };
+            // No record, no view: an unaudited read is worse than an unavailable one.
+            if let Err(e) = state.audit.append(&entry).await {
+                tracing::error!(error = %e, "audit log unavailable");
+                return error(StatusCode::SERVICE_UNAVAILABLE, "reports are unavailable, try again");
+            }
+            Json(report).into_response()
+        }
         Ok(_) => error(StatusCode::NOT_FOUND, "no such report"),
         Err(e) => {
             tracing::error!(error = %e, "reading a report failed");
             error(StatusCode::SERVICE_UNAVAILABLE, "reports are unavailable, try again")
+        }
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The audit log, for the range office only (others: 404, as if it did not exist).
+async fn audit(State(state): State<DashboardState>, officer: Option<Extension<Officer>>) -> Response {
+    let Some(Extension(officer)) = officer else {
+        return error(StatusCode::UNAUTHORIZED, "sign in first");
+    };
+    if officer.role != satark_core::access::Role::Range {
+        return error(StatusCode::NOT_FOUND, "not found");
+    }
+    match state.audit.recent(MAX_LIST).await {
+        Ok(entries) => Json(json!({ "entries": entries })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "reading the audit log failed");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the audit log is unavailable, try again",
+            )
         }
     }
 }

@@ -225,6 +225,7 @@ pub fn dashboard_router(aws: &AwsConfig) -> Result<axum::Router, SetupError> {
     Ok(dashboard_app(satark_http::dashboard::DashboardState {
         reports: Arc::new(aws.reports_only_store()?),
         range: Arc::new(RangeConfig::default_range()?),
+        audit: Arc::new(aws.audit_log()?),
     }))
 }
 
