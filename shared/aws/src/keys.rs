@@ -11,19 +11,14 @@ use aws_sdk_kms::Client;
 use aws_sdk_kms::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::MacAlgorithmSpec;
-use hmac::{Hmac, Mac};
 use satark_core::ids::{Identity, Pseudonym};
 use satark_core::ports::{KeyError, Pseudonymizer, ReplyAddressOpener, ReplyAddressSealer, SealedAddress};
-use sha2::Sha256;
+use satark_core::pseudonym::PseudonymKey;
 
 /// The message KMS MACs to derive the pseudonym key. Changing it (or the KMS key)
 /// changes every pseudonym: do that only with a new [`PSEUDONYM_VERSION`].
 pub const PSEUDONYM_KEY_LABEL: &str = "satark/pseudonym-key/v1";
-/// Pseudonyms carry the key version (`p1:<hex>`), so the key can be replaced and old
-/// and new pseudonyms told apart. The same labels as the embedded `LocalKeys`.
-pub const PSEUDONYM_VERSION: &str = "p1";
-const PSEUDONYM_LABEL: &[u8] = b"satark/pseudonym/v1\0";
-const MESSAGE_LABEL: &[u8] = b"satark/message/v1\0";
+pub use satark_core::pseudonym::PSEUDONYM_VERSION;
 /// Encryption context of every reply address. CloudTrail logs it in clear, so it names
 /// the purpose and a format version, never a person.
 pub const REPLY_ADDRESS_CONTEXT: [(&str, &str); 2] = [("purpose", "satark-reply-address"), ("v", "1")];
@@ -34,7 +29,7 @@ pub const REPLY_ADDRESS_CONTEXT: [(&str, &str); 2] = [("purpose", "satark-reply-
 /// message costs microseconds, not a KMS call.
 #[derive(Clone)]
 pub struct KmsPseudonymizer {
-    key: [u8; 32],
+    key: PseudonymKey,
 }
 
 impl std::fmt::Debug for KmsPseudonymizer {
@@ -63,26 +58,19 @@ impl KmsPseudonymizer {
             .into_inner()
             .try_into()
             .map_err(|m: Vec<u8>| fail(format!("GenerateMac returned {} bytes, not 32", m.len())))?;
-        Ok(KmsPseudonymizer { key })
-    }
-
-    fn hmac(&self, label: &[u8], data: &[u8]) -> String {
-        // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
-        mac.update(label);
-        mac.update(data);
-        hex::encode(mac.finalize().into_bytes())
+        Ok(KmsPseudonymizer {
+            key: PseudonymKey::new(key),
+        })
     }
 }
 
 impl Pseudonymizer for KmsPseudonymizer {
     fn pseudonym(&self, identity: &Identity) -> Pseudonym {
-        let digest = self.hmac(PSEUDONYM_LABEL, &identity.canonical_bytes());
-        Pseudonym::new(format!("{PSEUDONYM_VERSION}:{digest}"))
+        self.key.pseudonym(identity)
     }
 
     fn message_key(&self, wamid: &str) -> String {
-        format!("m1:{}", self.hmac(MESSAGE_LABEL, wamid.as_bytes()))
+        self.key.message_key(wamid)
     }
 }
 

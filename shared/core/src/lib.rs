@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod ids;
 pub mod lang;
 pub mod ports;
+pub mod pseudonym;
 pub mod range;
 pub mod report;
 pub mod retention;

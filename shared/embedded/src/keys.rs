@@ -10,17 +10,13 @@
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use async_trait::async_trait;
-use hmac::{Hmac, Mac};
 use rand::RngCore;
 use satark_core::ids::{Identity, Pseudonym};
 use satark_core::ports::{Entropy, KeyError, Pseudonymizer, ReplyAddressOpener, ReplyAddressSealer, SealedAddress};
+use satark_core::pseudonym::PseudonymKey;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use std::path::Path;
 
-/// Pseudonyms carry the key version, so the key can be replaced and old and new
-/// pseudonyms told apart.
-const PSEUDONYM_VERSION: &str = "p1";
 const NONCE_LEN: usize = 12;
 
 #[derive(Serialize, Deserialize)]
@@ -141,14 +137,6 @@ impl LocalKeys {
         (keys, ContactOpener { secret })
     }
 
-    fn hmac(&self, label: &[u8], data: &[u8]) -> String {
-        // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.pseudonym_key).unwrap_or_else(|_| unreachable!());
-        mac.update(label);
-        mac.update(data);
-        hex::encode(mac.finalize().into_bytes())
-    }
-
     pub(crate) fn evidence_cipher(&self) -> Aes256Gcm {
         Aes256Gcm::new(&self.evidence_key.into())
     }
@@ -190,12 +178,11 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 impl Pseudonymizer for LocalKeys {
     fn pseudonym(&self, identity: &Identity) -> Pseudonym {
-        let digest = self.hmac(b"satark/pseudonym/v1\0", &identity.canonical_bytes());
-        Pseudonym::new(format!("{PSEUDONYM_VERSION}:{digest}"))
+        PseudonymKey::new(self.pseudonym_key).pseudonym(identity)
     }
 
     fn message_key(&self, wamid: &str) -> String {
-        format!("m1:{}", self.hmac(b"satark/message/v1\0", wamid.as_bytes()))
+        PseudonymKey::new(self.pseudonym_key).message_key(wamid)
     }
 }
 

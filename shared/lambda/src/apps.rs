@@ -87,6 +87,23 @@ pub enum SetupError {
     Catalog(#[from] satark_core::i18n::CatalogError),
 }
 
+/// What a function that talks to WhatsApp does first, once per cold start: JSON logs,
+/// the AWS clients, its settings and the WhatsApp secrets.
+pub async fn start_with_whatsapp() -> Result<(AwsConfig, LambdaSettings, WhatsAppSecrets), SetupError> {
+    let aws = start().await;
+    let settings = LambdaSettings::from_env();
+    let secrets = settings
+        .secrets(&aws_sdk_secretsmanager::Client::new(aws.sdk()))
+        .await?;
+    Ok((aws, settings, secrets))
+}
+
+/// What every function does first, once per cold start: JSON logs and the AWS clients.
+pub async fn start() -> AwsConfig {
+    crate::logging::init();
+    AwsConfig::from_env().await
+}
+
 /// Randomness from the operating system.
 struct OsEntropy;
 

@@ -11,6 +11,7 @@ pub mod secrets;
 pub mod sqs;
 
 pub use apps::{
-    ClassifierApp, LambdaSettings, MediaApp, NotifierApp, SetupError, dashboard_app, dashboard_router, webhook_router,
+    ClassifierApp, LambdaSettings, MediaApp, NotifierApp, SetupError, dashboard_app, dashboard_router, start,
+    start_with_whatsapp, webhook_router,
 };
 pub use sqs::{SqsHandler, serve_sqs};
