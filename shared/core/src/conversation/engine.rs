@@ -257,6 +257,11 @@ impl<'a> Engine<'a> {
                 return Some(ReferenceCode::parse(rest).ok_or(()));
             }
         }
+        // A bare code is a status request only outside a report: while reporting, text
+        // that looks like a code (a vehicle number, say) is evidence.
+        if self.conv.stage.needs_draft() {
+            return None;
+        }
         let bare = ReferenceCode::parse(text).filter(|c| {
             c.as_str()
                 .split('-')

@@ -289,6 +289,31 @@ fn commands_work_anywhere() {
 }
 
 #[test]
+fn code_like_text_in_a_report_is_evidence() {
+    let mut chat = Chat::new();
+    chat.text("hi");
+    chat.tap("lang:en");
+    chat.text("JNP-7K3QX");
+    assert!(
+        chat.effects.iter().any(|e| matches!(e, Effect::LookupStatus { .. })),
+        "at the menu it is a status request"
+    );
+    chat.text("menu");
+    chat.tap("menu:new");
+    chat.tap("d:JNP");
+    chat.tap("s:dk");
+    chat.tap("c:more");
+    chat.tap("c:other");
+    chat.text("JNP-12345");
+    assert!(!chat.effects.iter().any(|e| matches!(e, Effect::LookupStatus { .. })));
+    assert_eq!(
+        chat.conv.draft.as_ref().map(|d| d.items.len()),
+        Some(1),
+        "kept as a detail"
+    );
+}
+
+#[test]
 fn drafts_expire_after_a_day() {
     let mut chat = Chat::new();
     chat.text("hi");
