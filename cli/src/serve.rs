@@ -119,7 +119,6 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
     let intake = Arc::new(Intake::new(
         IntakePorts {
             conversations: Arc::new(store.clone()),
-            dedupe: Arc::new(store.clone()),
             reports: Arc::new(store.clone()),
             outbound: Arc::new(outbound.clone()),
             media: Arc::new(media.clone()),

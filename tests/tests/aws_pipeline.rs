@@ -404,3 +404,64 @@ async fn a_report_through_the_lambda_functions_on_the_emulators() {
     // The scan can see: the fake Graph API (Meta) does have the number.
     assert!(graph.sent().iter().any(|r| r.body.to_string().contains(PHONE)));
 }
+
+/// Counts every DynamoDB request sent (retries included: each is a round trip).
+#[derive(Debug, Clone, Default)]
+struct RoundTrips(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl satark_aws::aws_sdk_dynamodb::config::Intercept for RoundTrips {
+    fn name(&self) -> &'static str {
+        "RoundTrips"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &satark_aws::aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &satark_aws::aws_sdk_dynamodb::config::RuntimeComponents,
+        _cfg: &mut satark_aws::aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), satark_aws::aws_sdk_dynamodb::error::BoxError> {
+        let target = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .unwrap_or("?")
+            .to_string();
+        self.0.lock().map_err(|_| "poisoned")?.push(target);
+        Ok(())
+    }
+}
+
+/// DESIGN.md: the webhook persists a message in at most two DynamoDB round trips.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_inbound_message_costs_two_dynamodb_round_trips() {
+    let fx = fixture().await;
+    let counter = RoundTrips::default();
+    let probe = counter.clone();
+    let config = fx.config.clone().with_dynamodb_config(move |b| b.interceptor(probe));
+    let secrets = satark_lambda::secrets::WhatsAppSecrets::for_tests(APP_SECRET, VERIFY_TOKEN, TOKEN);
+    let webhook = webhook_router(&config, &secrets).await.expect("webhook");
+    let mut sent = 0;
+    let mut say = async |text: &str| {
+        sent += 1;
+        let message = json!({ "from": PHONE, "id": format!("wamid.RT{sent:08}"), "timestamp": "1767081600",
+                              "type": "text", "text": { "body": text } });
+        let payload = envelope(
+            PHONE_NUMBER_ID,
+            json!({ "contacts": [{ "wa_id": PHONE }], "messages": [message] }),
+        );
+        let body = to_meta_bytes(&payload);
+        let headers = json!({ "x-hub-signature-256": satark_whatsapp::sign(APP_SECRET.as_bytes(), &body) });
+        let event = api_gateway_event("POST", "", headers, Some(String::from_utf8(body).expect("ASCII")));
+        counter.0.lock().map(|mut c| c.clear()).ok();
+        assert_eq!(invoke(&webhook, event).await.0, 200);
+        counter.0.lock().map(|c| c.clone()).unwrap_or_default()
+    };
+    for text in ["hi", "english", "new report", "jaunpur"] {
+        let calls = say(text).await;
+        assert_eq!(calls.len(), 2, "{text}: {calls:?}");
+        assert!(
+            calls[0].ends_with("GetItem") && calls[1].ends_with("TransactWriteItems"),
+            "{calls:?}"
+        );
+    }
+}

@@ -208,6 +208,17 @@ impl AwsConfig {
         &self.sdk
     }
 
+    /// Rebuilds the DynamoDB client with `adjust` applied to its configuration (tests
+    /// add interceptors that count requests).
+    pub fn with_dynamodb_config(
+        mut self,
+        adjust: impl FnOnce(aws_sdk_dynamodb::config::Builder) -> aws_sdk_dynamodb::config::Builder,
+    ) -> Self {
+        let builder = self.dynamodb.config().clone().to_builder();
+        self.dynamodb = aws_sdk_dynamodb::Client::from_conf(adjust(builder).build());
+        self
+    }
+
     pub fn names(&self) -> &ResourceNames {
         &self.names
     }

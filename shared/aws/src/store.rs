@@ -6,10 +6,12 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use satark_core::conversation::Conversation;
 use satark_core::ids::{Pseudonym, ReferenceCode, ReportId};
-use satark_core::ports::{ConversationRecord, ConversationStore, DedupeStore, ReportStore, SealedAddress, StoreError};
+use satark_core::ports::{
+    ConversationRecord, ConversationStore, DedupeStore, MessageCommit, ReportStore, SealedAddress, StoreError,
+};
 use satark_core::report::{Report, ReportStatus};
 use satark_core::retention::RetentionPolicy;
 use std::collections::HashMap;
@@ -196,6 +198,107 @@ impl ConversationStore for DynamoStore {
             }
         }
     }
+
+    /// One `TransactWriteItems`: the dedupe claim, the conversation (put if new, else
+    /// update at the expected version) and each report with its reference guard. With
+    /// the `GetItem` that loaded the conversation, a message costs two round trips.
+    async fn commit(&self, commit: &MessageCommit<'_>) -> Result<u64, StoreError> {
+        let state = serde_json::to_string(commit.conversation).map_err(|e| corrupt("conversation state", e))?;
+        let updated_at = commit.conversation.last_inbound_at.unwrap_or(0);
+        let build =
+            |e: aws_sdk_dynamodb::error::BuildError| StoreError::Backend(format!("building a transaction: {e}"));
+        let claim = Put::builder()
+            .table_name(&self.tables.dedupe)
+            .item(attr::PK, s(commit.message_key))
+            .item(attr::CLAIMED_AT, n(commit.now))
+            .item(attr::EXPIRES_AT, n(commit.now.saturating_add(self.retention.dedupe)))
+            // TTL deletes late: an expired record still there counts as absent.
+            .condition_expression("attribute_not_exists(#pk) OR #expires < :now")
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_names("#expires", attr::EXPIRES_AT)
+            .expression_attribute_values(":now", n(commit.now))
+            .build()
+            .map_err(build)?;
+        let mut items = vec![TransactWriteItem::builder().put(claim).build()];
+        let version = match commit.expected_version {
+            None => {
+                let mut put = Put::builder()
+                    .table_name(&self.tables.conversations)
+                    .item(attr::PK, s(commit.who.as_str()))
+                    .item(attr::STATE, s(state))
+                    .item(attr::VERSION, n(1))
+                    .item(attr::UPDATED_AT, n(updated_at))
+                    .condition_expression("attribute_not_exists(#pk)")
+                    .expression_attribute_names("#pk", attr::PK);
+                if let Some(address) = commit.reply_address {
+                    put = put.item(attr::REPLY_ADDRESS, AttributeValue::B(Blob::new(address.0.clone())));
+                }
+                items.push(TransactWriteItem::builder().put(put.build().map_err(build)?).build());
+                1
+            }
+            Some(expected) => {
+                let next = expected
+                    .checked_add(1)
+                    .ok_or_else(|| corrupt("conversation", "version overflow"))?;
+                let mut set = "SET #state = :state, #version = :next, #updated = :updated".to_string();
+                let mut update = Update::builder()
+                    .table_name(&self.tables.conversations)
+                    .key(attr::PK, s(commit.who.as_str()))
+                    .condition_expression("#version = :expected")
+                    .expression_attribute_names("#state", attr::STATE)
+                    .expression_attribute_names("#version", attr::VERSION)
+                    .expression_attribute_names("#updated", attr::UPDATED_AT)
+                    .expression_attribute_values(":state", s(state))
+                    .expression_attribute_values(":next", n(next))
+                    .expression_attribute_values(":updated", n(updated_at))
+                    .expression_attribute_values(":expected", n(expected));
+                if let Some(address) = commit.reply_address {
+                    set.push_str(", #address = :address");
+                    update = update
+                        .expression_attribute_names("#address", attr::REPLY_ADDRESS)
+                        .expression_attribute_values(":address", AttributeValue::B(Blob::new(address.0.clone())));
+                }
+                items.push(
+                    TransactWriteItem::builder()
+                        .update(update.update_expression(set).build().map_err(build)?)
+                        .build(),
+                );
+                next
+            }
+        };
+        for report in commit.reports {
+            items.push(self.guarded_put(Self::report_item(report, commit.who)?)?);
+            items.push(self.guarded_put(reference_guard(report))?);
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        let e = match result {
+            Ok(_) => return Ok(version),
+            Err(e) => e,
+        };
+        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = e.as_service_error() {
+            let reasons = cancelled.cancellation_reasons();
+            let failed = |i: usize| reasons.get(i).and_then(|r| r.code()) == Some("ConditionalCheckFailed");
+            if failed(0) {
+                return Err(StoreError::AlreadyProcessed);
+            }
+            if failed(1) {
+                return Err(StoreError::Conflict);
+            }
+            // Items 2, 3 are the first report and its guard, and so on.
+            if (2..reasons.len()).any(|i| i % 2 == 1 && failed(i)) {
+                return Err(StoreError::ReferenceTaken);
+            }
+            if (2..reasons.len()).any(failed) {
+                return Err(StoreError::Conflict);
+            }
+        }
+        Err(backend("TransactWriteItems message", e))
+    }
 }
 
 #[async_trait]
@@ -234,6 +337,15 @@ impl DedupeStore for DynamoStore {
             .map(|_| ())
             .map_err(|e| backend("DeleteItem dedupe", e))
     }
+}
+
+/// The item that reserves a report's reference code.
+fn reference_guard(report: &Report) -> Item {
+    HashMap::from([
+        (attr::PK.to_string(), reference_key(&report.reference)),
+        (attr::KIND.to_string(), s(attr::KIND_REFERENCE)),
+        (attr::REPORT_ID.to_string(), s(report.id.as_str())),
+    ])
 }
 
 impl DynamoStore {
@@ -283,16 +395,11 @@ impl ReportStore for DynamoStore {
     /// absent: a taken code cancels it (`ReferenceTaken`), and a report stored before
     /// (a retried insert) cancels it too but is the idempotent success.
     async fn insert(&self, report: &Report, informant: &Pseudonym) -> Result<(), StoreError> {
-        let guard = HashMap::from([
-            (attr::PK.to_string(), reference_key(&report.reference)),
-            (attr::KIND.to_string(), s(attr::KIND_REFERENCE)),
-            (attr::REPORT_ID.to_string(), s(report.id.as_str())),
-        ]);
         let result = self
             .client
             .transact_write_items()
             .transact_items(self.guarded_put(Self::report_item(report, informant)?)?)
-            .transact_items(self.guarded_put(guard)?)
+            .transact_items(self.guarded_put(reference_guard(report))?)
             .send()
             .await;
         let e = match result {

@@ -40,6 +40,12 @@ fn number(item: &std::collections::HashMap<String, AttributeValue>, name: &str) 
 // ---- the shared contract suite ----
 
 #[tokio::test]
+async fn message_commit_contract() {
+    let store = fixture().await.store();
+    satark_contract::message_commit(&store, &store).await;
+}
+
+#[tokio::test]
 async fn audit_contract() {
     satark_contract::audit_log(&fixture().await.config.audit_log().expect("audit log")).await;
 }

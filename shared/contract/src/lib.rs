@@ -10,7 +10,7 @@ use satark_core::conversation::{Conversation, Stage};
 use satark_core::ids::{Identity, Pseudonym, ReferenceCode, ReportId};
 use satark_core::ports::{
     AggregateKey, AggregateStore, AuditEntry, AuditLog, ConversationStore, DedupeStore, EvidenceVault, MediaRecord,
-    Pseudonymizer, ReplyAddressOpener, ReplyAddressSealer, ReportStore, SealedAddress, StoreError,
+    MessageCommit, Pseudonymizer, ReplyAddressOpener, ReplyAddressSealer, ReportStore, SealedAddress, StoreError,
 };
 use satark_core::report::{DetailItem, MediaKind, Report, ReportStatus, StationChoice};
 
@@ -287,4 +287,90 @@ pub async fn audit_log(log: &dyn AuditLog) {
     expected.reverse();
     assert_eq!(recent, expected, "newest first, unchanged");
     assert!(log.recent(1).await.expect("recent").len() <= 1);
+}
+
+/// A message's commit: claim, conversation and reports, all or nothing.
+pub async fn message_commit(store: &dyn ConversationStore, reports: &dyn ReportStore) {
+    let who = Pseudonym::new(unique("p1:commit"));
+    let conv = Conversation {
+        stage: Stage::Menu,
+        lang: Some(Lang::Hi),
+        ..Conversation::default()
+    };
+    let address = SealedAddress(vec![5; 40]);
+    let keys: Vec<String> = (0..5).map(|i| unique(&format!("m1:c{i}-"))).collect();
+    let base = MessageCommit {
+        who: &who,
+        conversation: &conv,
+        reply_address: Some(&address),
+        expected_version: None,
+        message_key: &keys[0],
+        now: 1_767_081_600,
+        reports: &[],
+    };
+    let v1 = store.commit(&base).await.expect("first message");
+    let loaded = store.load(&who).await.expect("load").expect("stored");
+    assert_eq!((loaded.version, loaded.reply_address.as_ref()), (v1, Some(&address)));
+
+    // The same message again: refused, nothing written, whatever the version.
+    let again = MessageCommit {
+        expected_version: Some(v1),
+        ..base
+    };
+    assert!(matches!(store.commit(&again).await, Err(StoreError::AlreadyProcessed)));
+    assert_eq!(store.load(&who).await.expect("load").expect("stored").version, v1);
+
+    // A stale version: a conflict, and the message is not claimed.
+    let stale = MessageCommit {
+        message_key: &keys[1],
+        expected_version: None,
+        ..base
+    };
+    assert!(matches!(store.commit(&stale).await, Err(StoreError::Conflict)));
+    let v2 = store
+        .commit(&MessageCommit {
+            expected_version: Some(v1),
+            ..stale
+        })
+        .await
+        .expect("retried message");
+
+    // A message that submits a report stores it with the conversation.
+    let report = sample_report(&unique("commit"));
+    let submitted = [report.clone()];
+    let v3 = store
+        .commit(&MessageCommit {
+            message_key: &keys[2],
+            expected_version: Some(v2),
+            reports: &submitted,
+            ..base
+        })
+        .await
+        .expect("submitting message");
+    assert_eq!(reports.get(&report.id).await.expect("get").as_ref(), Some(&report));
+    assert_eq!(
+        reports.status_for(&who, &report.reference).await.expect("status"),
+        Some(ReportStatus::Received)
+    );
+
+    // A reference code in use: nothing of the message is stored.
+    let mut clash = sample_report(&unique("clash"));
+    clash.reference = report.reference.clone();
+    let clashing = [clash.clone()];
+    let attempt = MessageCommit {
+        message_key: &keys[3],
+        expected_version: Some(v3),
+        reports: &clashing,
+        ..base
+    };
+    assert!(matches!(store.commit(&attempt).await, Err(StoreError::ReferenceTaken)));
+    assert!(reports.get(&clash.id).await.expect("get").is_none());
+    assert_eq!(store.load(&who).await.expect("load").expect("stored").version, v3);
+    store
+        .commit(&MessageCommit {
+            reports: &[],
+            ..attempt
+        })
+        .await
+        .expect("the key was not claimed");
 }

@@ -28,6 +28,9 @@ pub enum StoreError {
     /// A stored record could not be read back.
     #[error("corrupt record: {0}")]
     Corrupt(String),
+    /// The message was committed before (a redelivery): nothing was written.
+    #[error("message already processed")]
+    AlreadyProcessed,
 }
 
 /// A reply address: the informant's identity encrypted under the contact key. Opaque
@@ -118,6 +121,31 @@ pub trait ConversationStore: Send + Sync {
         reply_address: Option<&SealedAddress>,
         expected_version: Option<u64>,
     ) -> Result<u64, StoreError>;
+
+    /// Stores a [`MessageCommit`] atomically and returns the conversation's new version.
+    /// Fails, writing nothing, with [`StoreError::AlreadyProcessed`] (the message key
+    /// was claimed), [`StoreError::Conflict`] (the version moved) or
+    /// [`StoreError::ReferenceTaken`] (a report's code is in use).
+    async fn commit(&self, commit: &MessageCommit<'_>) -> Result<u64, StoreError>;
+}
+
+/// Everything one processed message writes, as one atomic write: the message's dedupe
+/// claim, the conversation (with its version check) and any report it submitted.
+/// Either all of it is stored or none, so a message is never half-processed, and a
+/// redelivery is refused before it can have any effect.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageCommit<'a> {
+    pub who: &'a Pseudonym,
+    pub conversation: &'a Conversation,
+    /// Stored when given; `None` keeps the stored address.
+    pub reply_address: Option<&'a SealedAddress>,
+    /// `None`: the conversation must not exist yet.
+    pub expected_version: Option<u64>,
+    /// The message's dedupe key (kept at least seven days).
+    pub message_key: &'a str,
+    pub now: i64,
+    /// Reports the message submitted, stored for `who`.
+    pub reports: &'a [Report],
 }
 
 /// Remembers which inbound messages were processed, for at least seven days.

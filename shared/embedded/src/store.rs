@@ -7,7 +7,7 @@ use satark_core::conversation::Conversation;
 use satark_core::ids::{Pseudonym, ReferenceCode, ReportId};
 use satark_core::ports::{
     AggregateKey, AggregateStore, AuditEntry, AuditLog, ConversationRecord, ConversationStore, DedupeStore,
-    ReportStore, SealedAddress, StoreError,
+    MessageCommit, ReportStore, SealedAddress, StoreError,
 };
 use satark_core::report::{Report, ReportStatus, StationChoice, Verdict};
 use std::path::Path;
@@ -124,6 +124,12 @@ impl Store {
         })
     }
 
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
+        self.conn
+            .lock()
+            .map_err(|_| StoreError::Backend("database lock poisoned".into()))
+    }
+
     /// Runs `f` with the connection.
     pub(crate) fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
         let conn = self
@@ -186,6 +192,77 @@ impl Store {
     }
 }
 
+/// Writes a conversation if its version is still `expected_version`.
+fn save_conversation(
+    conn: &Connection,
+    who: &Pseudonym,
+    conversation: &Conversation,
+    reply_address: Option<&SealedAddress>,
+    expected_version: Option<u64>,
+) -> Result<u64, StoreError> {
+    let state = serde_json::to_string(conversation).map_err(corrupt)?;
+    let address = reply_address.map(serde_json::to_string).transpose().map_err(corrupt)?;
+    let updated_at = conversation.last_inbound_at.unwrap_or(0);
+    let (written, version) = match expected_version {
+        None => (
+            conn.execute(
+                "INSERT INTO conversations (pseudonym, version, state, reply_address, updated_at)
+                 VALUES (?1, 1, ?2, ?3, ?4) ON CONFLICT(pseudonym) DO NOTHING",
+                params![who.as_str(), state, address, updated_at],
+            ),
+            1,
+        ),
+        Some(expected) => (
+            conn.execute(
+                "UPDATE conversations SET version = ?3, state = ?4,
+                     reply_address = COALESCE(?5, reply_address), updated_at = ?6
+                 WHERE pseudonym = ?1 AND version = ?2",
+                params![
+                    who.as_str(),
+                    expected as i64,
+                    (expected + 1) as i64,
+                    state,
+                    address,
+                    updated_at
+                ],
+            ),
+            expected + 1,
+        ),
+    };
+    if written.map_err(backend)? == 0 {
+        Err(StoreError::Conflict)
+    } else {
+        Ok(version)
+    }
+}
+
+/// Stores a report (idempotent on its id; a used reference code is `ReferenceTaken`).
+fn insert_report(conn: &Connection, report: &Report, informant: &Pseudonym) -> Result<(), StoreError> {
+    let body = serde_json::to_string(report).map_err(corrupt)?;
+    let result = conn.execute(
+        "INSERT INTO reports (id, reference, informant, district, station, category, status, submitted_at, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO NOTHING",
+        params![
+            report.id.as_str(),
+            report.reference.as_str(),
+            informant.as_str(),
+            report.district,
+            station_number(report.station),
+            report.category,
+            report.status.as_str(),
+            report.submitted_at,
+            body
+        ],
+    );
+    match result {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::ConstraintViolation => {
+            Err(StoreError::ReferenceTaken)
+        }
+        Err(e) => Err(backend(e)),
+    }
+}
+
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
@@ -229,45 +306,35 @@ impl ConversationStore for Store {
         reply_address: Option<&SealedAddress>,
         expected_version: Option<u64>,
     ) -> Result<u64, StoreError> {
-        let state = serde_json::to_string(conversation).map_err(corrupt)?;
-        let address = reply_address.map(serde_json::to_string).transpose().map_err(corrupt)?;
-        let updated_at = conversation.last_inbound_at.unwrap_or(0);
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| StoreError::Backend("database lock poisoned".into()))?;
-        match expected_version {
-            None => {
-                let inserted = conn
-                    .execute(
-                        "INSERT INTO conversations (pseudonym, version, state, reply_address, updated_at)
-                         VALUES (?1, 1, ?2, ?3, ?4) ON CONFLICT(pseudonym) DO NOTHING",
-                        params![who.as_str(), state, address, updated_at],
-                    )
-                    .map_err(backend)?;
-                if inserted == 0 {
-                    Err(StoreError::Conflict)
-                } else {
-                    Ok(1)
-                }
-            }
-            Some(expected) => {
-                let next = expected + 1;
-                let updated = conn
-                    .execute(
-                        "UPDATE conversations SET version = ?3, state = ?4,
-                             reply_address = COALESCE(?5, reply_address), updated_at = ?6
-                         WHERE pseudonym = ?1 AND version = ?2",
-                        params![who.as_str(), expected as i64, next as i64, state, address, updated_at],
-                    )
-                    .map_err(backend)?;
-                if updated == 0 {
-                    Err(StoreError::Conflict)
-                } else {
-                    Ok(next)
-                }
-            }
+        let conn = self.lock()?;
+        save_conversation(&conn, who, conversation, reply_address, expected_version)
+    }
+
+    async fn commit(&self, commit: &MessageCommit<'_>) -> Result<u64, StoreError> {
+        let mut conn = self.lock()?;
+        // Dropped without `commit()`, the transaction rolls back: all or nothing.
+        let tx = conn.transaction().map_err(backend)?;
+        let claimed = tx
+            .execute(
+                "INSERT INTO dedupe (key, seen_at) VALUES (?1, ?2) ON CONFLICT(key) DO NOTHING",
+                params![commit.message_key, commit.now],
+            )
+            .map_err(backend)?;
+        if claimed == 0 {
+            return Err(StoreError::AlreadyProcessed);
         }
+        let version = save_conversation(
+            &tx,
+            commit.who,
+            commit.conversation,
+            commit.reply_address,
+            commit.expected_version,
+        )?;
+        for report in commit.reports {
+            insert_report(&tx, report, commit.who)?;
+        }
+        tx.commit().map_err(backend)?;
+        Ok(version)
     }
 }
 
@@ -303,33 +370,7 @@ fn station_number(station: StationChoice) -> Option<i64> {
 #[async_trait]
 impl ReportStore for Store {
     async fn insert(&self, report: &Report, informant: &Pseudonym) -> Result<(), StoreError> {
-        let body = serde_json::to_string(report).map_err(corrupt)?;
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| StoreError::Backend("database lock poisoned".into()))?;
-        let result = conn.execute(
-            "INSERT INTO reports (id, reference, informant, district, station, category, status, submitted_at, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO NOTHING",
-            params![
-                report.id.as_str(),
-                report.reference.as_str(),
-                informant.as_str(),
-                report.district,
-                station_number(report.station),
-                report.category,
-                report.status.as_str(),
-                report.submitted_at,
-                body
-            ],
-        );
-        match result {
-            Ok(_) => Ok(()),
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::ConstraintViolation => {
-                Err(StoreError::ReferenceTaken)
-            }
-            Err(e) => Err(backend(e)),
-        }
+        insert_report(&*self.lock()?, report, informant)
     }
 
     async fn get(&self, id: &ReportId) -> Result<Option<Report>, StoreError> {

@@ -17,6 +17,12 @@ async fn dedupe() {
 }
 
 #[tokio::test]
+async fn message_commits() {
+    let store = store();
+    satark_contract::message_commit(&store, &store).await;
+}
+
+#[tokio::test]
 async fn audit() {
     satark_contract::audit_log(&store()).await;
 }

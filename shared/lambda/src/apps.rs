@@ -120,7 +120,6 @@ pub async fn webhook_router(aws: &AwsConfig, secrets: &WhatsAppSecrets) -> Resul
     let intake = Intake::new(
         IntakePorts {
             conversations: store.clone(),
-            dedupe: store.clone(),
             reports: store,
             outbound: Arc::new(aws.outbound_queue()?),
             media: Arc::new(aws.media_queue()?),

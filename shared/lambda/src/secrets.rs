@@ -25,6 +25,15 @@ pub enum SecretError {
 }
 
 impl WhatsAppSecrets {
+    /// Secrets given directly (tests, local tools).
+    pub fn for_tests(app_secret: &str, verify_token: &str, access_token: &str) -> Self {
+        WhatsAppSecrets {
+            app_secret: app_secret.into(),
+            verify_token: verify_token.into(),
+            access_token: access_token.into(),
+        }
+    }
+
     /// Reads the secret once per cold start.
     pub async fn load(client: &aws_sdk_secretsmanager::Client, arn: &str) -> Result<Self, SecretError> {
         let out = client

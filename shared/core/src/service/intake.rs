@@ -4,7 +4,7 @@ use crate::conversation::{self, Conversation, Effect, Inbound, Reply, StepContex
 use crate::i18n::Catalog;
 use crate::ids::{Identity, Pseudonym};
 use crate::ports::{
-    ConversationStore, DedupeStore, Entropy, EvidenceVault, MediaJob, MediaQueue, OutboundJob, OutboundQueue,
+    ConversationStore, Entropy, EvidenceVault, MediaJob, MediaQueue, MessageCommit, OutboundJob, OutboundQueue,
     Pseudonymizer, ReplyAddressSealer, ReportJob, ReportQueue, ReportStore, SealedAddress, StoreError,
 };
 use std::sync::Arc;
@@ -17,7 +17,6 @@ const MAX_ATTEMPTS: usize = 8;
 #[derive(Clone)]
 pub struct IntakePorts {
     pub conversations: Arc<dyn ConversationStore>,
-    pub dedupe: Arc<dyn DedupeStore>,
     pub reports: Arc<dyn ReportStore>,
     pub outbound: Arc<dyn OutboundQueue>,
     pub media: Arc<dyn MediaQueue>,
@@ -74,8 +73,12 @@ impl Intake {
 
     /// Processes one message from `identity`. `inbound.message_id` is WhatsApp's wamid;
     /// it is replaced by a keyed hash before anything is stored, since a wamid encodes
-    /// the sender's number. On error nothing is claimed, so WhatsApp's redelivery is
-    /// processed afresh.
+    /// the sender's number.
+    ///
+    /// Two storage round trips: the conversation is loaded, stepped, and committed
+    /// together with the message's dedupe claim and any submitted report in one atomic
+    /// write. A redelivered message fails that write and has no effect; a message whose
+    /// commit fails is not claimed, so WhatsApp's redelivery is processed afresh.
     pub async fn handle(
         &self,
         identity: &Identity,
@@ -84,21 +87,6 @@ impl Intake {
     ) -> Result<MessageOutcome, IntakeError> {
         let key = self.ports.pseudonyms.message_key(&inbound.message_id);
         inbound.message_id = key.clone();
-        if !self.ports.dedupe.claim(&key, now).await? {
-            return Ok(MessageOutcome::Duplicate);
-        }
-        match self.process(identity, &inbound, now).await {
-            Ok(outcome) => Ok(outcome),
-            Err(err) => {
-                // Best effort: if the release fails too, the claim keeps the message
-                // from being processed twice, which is the lesser harm.
-                let _ = self.ports.dedupe.release(&key).await;
-                Err(err)
-            }
-        }
-    }
-
-    async fn process(&self, identity: &Identity, inbound: &Inbound, now: i64) -> Result<MessageOutcome, IntakeError> {
         let who = self.ports.pseudonyms.pseudonym(identity);
         let mut reroll: Option<[u8; 4]> = None;
         for _ in 0..MAX_ATTEMPTS {
@@ -111,9 +99,9 @@ impl Intake {
                 draft.reroll_reference(fresh);
             }
             // Sealing costs a key-service call; an informant's address never changes.
-            let address = match stored_address {
-                Some(a) => a,
-                None => self.ports.sealer.seal(identity).await?,
+            let (address, new_address) = match stored_address {
+                Some(a) => (a, false),
+                None => (self.ports.sealer.seal(identity).await?, true),
             };
             let mut entropy = [0u8; 20];
             self.ports.entropy.fill(&mut entropy);
@@ -123,30 +111,16 @@ impl Intake {
                 range: &self.range,
                 catalog: &self.catalog,
             };
-            let mut outcome = conversation::step(&conversation, inbound, &ctx);
+            let mut outcome = conversation::step(&conversation, &inbound, &ctx);
 
-            // Reports are stored before the state is saved: the insert is idempotent
-            // on the report id, so a retry after a conflict cannot lose or double it.
             let mut replies = vec![];
             let mut media_jobs = vec![];
             let mut discards = vec![];
-            let mut submitted = vec![];
-            let mut retry = false;
+            let mut reports = vec![];
             for effect in &outcome.effects {
                 match effect {
-                    Effect::SubmitReport(report) => match self.ports.reports.insert(report, &who).await {
-                        Ok(()) => submitted.push(ReportJob {
-                            report_id: report.id.clone(),
-                        }),
-                        Err(StoreError::ReferenceTaken) => {
-                            let mut fresh = [0u8; 4];
-                            self.ports.entropy.fill(&mut fresh);
-                            reroll = Some(fresh);
-                            retry = true;
-                            break;
-                        }
-                        Err(e) => return Err(e.into()),
-                    },
+                    Effect::SubmitReport(report) => reports.push(report.as_ref().clone()),
+                    // A read: safe before the commit, which decides whether it is answered.
                     Effect::LookupStatus { code, lang } => {
                         let status = self.ports.reports.status_for(&who, code).await?;
                         replies.push(conversation::status_reply(&self.catalog, *lang, code, status));
@@ -172,27 +146,43 @@ impl Intake {
                     Effect::DiscardDraft { report_id } => discards.push(report_id.clone()),
                 }
             }
-            if retry {
-                // Another report holds this reference code: draw a new one and step again.
-                continue;
-            }
             replies.append(&mut outcome.replies);
 
-            match self
-                .ports
-                .conversations
-                .save(&who, &outcome.conversation, Some(&address), version)
-                .await
-            {
+            let commit = MessageCommit {
+                who: &who,
+                conversation: &outcome.conversation,
+                reply_address: new_address.then_some(&address),
+                expected_version: version,
+                message_key: &key,
+                now,
+                reports: &reports,
+            };
+            match self.ports.conversations.commit(&commit).await {
                 Ok(_) => {}
+                Err(StoreError::AlreadyProcessed) => return Ok(MessageOutcome::Duplicate),
+                // Another message of this informant was written first: step again.
                 Err(StoreError::Conflict) => continue,
+                Err(StoreError::ReferenceTaken) => {
+                    // Another report holds this reference code: draw a new one.
+                    let mut fresh = [0u8; 4];
+                    self.ports.entropy.fill(&mut fresh);
+                    reroll = Some(fresh);
+                    continue;
+                }
                 Err(e) => return Err(e.into()),
             }
+
+            // Committed: the rest is queue work, each piece idempotent downstream.
             for job in &media_jobs {
                 self.ports.media.enqueue(job).await?;
             }
-            for job in &submitted {
-                self.ports.submitted.enqueue(job).await?;
+            for report in &reports {
+                self.ports
+                    .submitted
+                    .enqueue(&ReportJob {
+                        report_id: report.id.clone(),
+                    })
+                    .await?;
             }
             for report_id in &discards {
                 // The citizen cancelled or the draft expired: its evidence goes too.
