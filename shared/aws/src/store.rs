@@ -141,61 +141,13 @@ impl ConversationStore for DynamoStore {
         reply_address: Option<&SealedAddress>,
         expected_version: Option<u64>,
     ) -> Result<u64, StoreError> {
-        let state = serde_json::to_string(conversation).map_err(|e| corrupt("conversation state", e))?;
-        let updated_at = conversation.last_inbound_at.unwrap_or(0);
-        match expected_version {
-            None => {
-                let mut put = self
-                    .client
-                    .put_item()
-                    .table_name(&self.tables.conversations)
-                    .item(attr::PK, s(who.as_str()))
-                    .item(attr::STATE, s(state))
-                    .item(attr::VERSION, n(1))
-                    .item(attr::UPDATED_AT, n(updated_at))
-                    .condition_expression("attribute_not_exists(#pk)")
-                    .expression_attribute_names("#pk", attr::PK);
-                if let Some(address) = reply_address {
-                    put = put.item(attr::REPLY_ADDRESS, AttributeValue::B(Blob::new(address.0.clone())));
-                }
-                match put.send().await {
-                    Ok(_) => Ok(1),
-                    Err(e) if is_conditional_failure(&e) => Err(StoreError::Conflict),
-                    Err(e) => Err(backend("PutItem conversation", e)),
-                }
-            }
-            Some(expected) => {
-                let next = expected
-                    .checked_add(1)
-                    .ok_or_else(|| corrupt("conversation", "version overflow"))?;
-                let mut set = "SET #state = :state, #version = :next, #updated = :updated".to_string();
-                let mut update = self
-                    .client
-                    .update_item()
-                    .table_name(&self.tables.conversations)
-                    .key(attr::PK, s(who.as_str()))
-                    .condition_expression("#version = :expected")
-                    .expression_attribute_names("#state", attr::STATE)
-                    .expression_attribute_names("#version", attr::VERSION)
-                    .expression_attribute_names("#updated", attr::UPDATED_AT)
-                    .expression_attribute_values(":state", s(state))
-                    .expression_attribute_values(":next", n(next))
-                    .expression_attribute_values(":updated", n(updated_at))
-                    .expression_attribute_values(":expected", n(expected));
-                // Saving without an address keeps the stored one.
-                if let Some(address) = reply_address {
-                    set.push_str(", #address = :address");
-                    update = update
-                        .expression_attribute_names("#address", attr::REPLY_ADDRESS)
-                        .expression_attribute_values(":address", AttributeValue::B(Blob::new(address.0.clone())));
-                }
-                // A missing item fails the condition too: a conflict, as the port says.
-                match update.update_expression(set).send().await {
-                    Ok(_) => Ok(next),
-                    Err(e) if is_conditional_failure(&e) => Err(StoreError::Conflict),
-                    Err(e) => Err(backend("UpdateItem conversation", e)),
-                }
-            }
+        let (write, version) = self.conversation_write(who, conversation, reply_address, expected_version)?;
+        let result = self.client.transact_write_items().transact_items(write).send().await;
+        match result {
+            Ok(_) => Ok(version),
+            // A missing item fails the version condition too: a conflict, as the port says.
+            Err(e) if is_cancelled(&e) => Err(StoreError::Conflict),
+            Err(e) => Err(backend("TransactWriteItems conversation", e)),
         }
     }
 
@@ -203,10 +155,6 @@ impl ConversationStore for DynamoStore {
     /// update at the expected version) and each report with its reference guard. With
     /// the `GetItem` that loaded the conversation, a message costs two round trips.
     async fn commit(&self, commit: &MessageCommit<'_>) -> Result<u64, StoreError> {
-        let state = serde_json::to_string(commit.conversation).map_err(|e| corrupt("conversation state", e))?;
-        let updated_at = commit.conversation.last_inbound_at.unwrap_or(0);
-        let build =
-            |e: aws_sdk_dynamodb::error::BuildError| StoreError::Backend(format!("building a transaction: {e}"));
         let claim = Put::builder()
             .table_name(&self.tables.dedupe)
             .item(attr::PK, s(commit.message_key))
@@ -218,54 +166,15 @@ impl ConversationStore for DynamoStore {
             .expression_attribute_names("#expires", attr::EXPIRES_AT)
             .expression_attribute_values(":now", n(commit.now))
             .build()
-            .map_err(build)?;
+            .map_err(build_error)?;
         let mut items = vec![TransactWriteItem::builder().put(claim).build()];
-        let version = match commit.expected_version {
-            None => {
-                let mut put = Put::builder()
-                    .table_name(&self.tables.conversations)
-                    .item(attr::PK, s(commit.who.as_str()))
-                    .item(attr::STATE, s(state))
-                    .item(attr::VERSION, n(1))
-                    .item(attr::UPDATED_AT, n(updated_at))
-                    .condition_expression("attribute_not_exists(#pk)")
-                    .expression_attribute_names("#pk", attr::PK);
-                if let Some(address) = commit.reply_address {
-                    put = put.item(attr::REPLY_ADDRESS, AttributeValue::B(Blob::new(address.0.clone())));
-                }
-                items.push(TransactWriteItem::builder().put(put.build().map_err(build)?).build());
-                1
-            }
-            Some(expected) => {
-                let next = expected
-                    .checked_add(1)
-                    .ok_or_else(|| corrupt("conversation", "version overflow"))?;
-                let mut set = "SET #state = :state, #version = :next, #updated = :updated".to_string();
-                let mut update = Update::builder()
-                    .table_name(&self.tables.conversations)
-                    .key(attr::PK, s(commit.who.as_str()))
-                    .condition_expression("#version = :expected")
-                    .expression_attribute_names("#state", attr::STATE)
-                    .expression_attribute_names("#version", attr::VERSION)
-                    .expression_attribute_names("#updated", attr::UPDATED_AT)
-                    .expression_attribute_values(":state", s(state))
-                    .expression_attribute_values(":next", n(next))
-                    .expression_attribute_values(":updated", n(updated_at))
-                    .expression_attribute_values(":expected", n(expected));
-                if let Some(address) = commit.reply_address {
-                    set.push_str(", #address = :address");
-                    update = update
-                        .expression_attribute_names("#address", attr::REPLY_ADDRESS)
-                        .expression_attribute_values(":address", AttributeValue::B(Blob::new(address.0.clone())));
-                }
-                items.push(
-                    TransactWriteItem::builder()
-                        .update(update.update_expression(set).build().map_err(build)?)
-                        .build(),
-                );
-                next
-            }
-        };
+        let (write, version) = self.conversation_write(
+            commit.who,
+            commit.conversation,
+            commit.reply_address,
+            commit.expected_version,
+        )?;
+        items.push(write);
         for report in commit.reports {
             items.push(self.guarded_put(Self::report_item(report, commit.who)?)?);
             items.push(self.guarded_put(reference_guard(report))?);
@@ -339,6 +248,18 @@ impl DedupeStore for DynamoStore {
     }
 }
 
+fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Backend(format!("building a transaction: {e}"))
+}
+
+/// Whether a transaction was cancelled by a failed condition.
+fn is_cancelled<R>(e: &SdkError<TransactWriteItemsError, R>) -> bool {
+    matches!(
+        e.as_service_error(),
+        Some(TransactWriteItemsError::TransactionCanceledException(_))
+    )
+}
+
 /// The item that reserves a report's reference code.
 fn reference_guard(report: &Report) -> Item {
     HashMap::from([
@@ -349,6 +270,68 @@ fn reference_guard(report: &Report) -> Item {
 }
 
 impl DynamoStore {
+    /// The conversation's write with its optimistic-concurrency condition: a put if it
+    /// must not exist yet, else an update at the expected version (without an address,
+    /// the stored one is kept). Returns the write and the version it produces.
+    fn conversation_write(
+        &self,
+        who: &Pseudonym,
+        conversation: &Conversation,
+        reply_address: Option<&SealedAddress>,
+        expected_version: Option<u64>,
+    ) -> Result<(TransactWriteItem, u64), StoreError> {
+        let state = serde_json::to_string(conversation).map_err(|e| corrupt("conversation state", e))?;
+        let updated_at = conversation.last_inbound_at.unwrap_or(0);
+        let address = reply_address.map(|a| AttributeValue::B(Blob::new(a.0.clone())));
+        match expected_version {
+            None => {
+                let put = Put::builder()
+                    .table_name(&self.tables.conversations)
+                    .item(attr::PK, s(who.as_str()))
+                    .item(attr::STATE, s(state))
+                    .item(attr::VERSION, n(1))
+                    .item(attr::UPDATED_AT, n(updated_at))
+                    .condition_expression("attribute_not_exists(#pk)")
+                    .expression_attribute_names("#pk", attr::PK);
+                let put = match address {
+                    Some(a) => put.item(attr::REPLY_ADDRESS, a),
+                    None => put,
+                };
+                Ok((
+                    TransactWriteItem::builder()
+                        .put(put.build().map_err(build_error)?)
+                        .build(),
+                    1,
+                ))
+            }
+            Some(expected) => {
+                let next = expected
+                    .checked_add(1)
+                    .ok_or_else(|| corrupt("conversation", "version overflow"))?;
+                let mut set = "SET #state = :state, #version = :next, #updated = :updated".to_string();
+                let mut update = Update::builder()
+                    .table_name(&self.tables.conversations)
+                    .key(attr::PK, s(who.as_str()))
+                    .condition_expression("#version = :expected")
+                    .expression_attribute_names("#state", attr::STATE)
+                    .expression_attribute_names("#version", attr::VERSION)
+                    .expression_attribute_names("#updated", attr::UPDATED_AT)
+                    .expression_attribute_values(":state", s(state))
+                    .expression_attribute_values(":next", n(next))
+                    .expression_attribute_values(":updated", n(updated_at))
+                    .expression_attribute_values(":expected", n(expected));
+                if let Some(a) = address {
+                    set.push_str(", #address = :address");
+                    update = update
+                        .expression_attribute_names("#address", attr::REPLY_ADDRESS)
+                        .expression_attribute_values(":address", a);
+                }
+                let update = update.update_expression(set).build().map_err(build_error)?;
+                Ok((TransactWriteItem::builder().update(update).build(), next))
+            }
+        }
+    }
+
     fn report_item(report: &Report, informant: &Pseudonym) -> Result<Item, StoreError> {
         let body = serde_json::to_string(report).map_err(|e| corrupt("report", e))?;
         Ok(HashMap::from([
