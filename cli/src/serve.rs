@@ -3,13 +3,14 @@
 use crate::config::ServeConfig;
 use crate::simulator;
 use satark_core::i18n::Catalog;
-use satark_core::ports::{MediaJob, OutboundJob};
+use satark_core::ports::{MediaJob, OutboundJob, ReportJob};
 use satark_core::range::RangeConfig;
 use satark_core::retention::RetentionPolicy;
 use satark_core::service::{Classifier, Intake, IntakePorts, MediaIngest, Notifier};
-use satark_embedded::{ContactOpener, FileVault, JobFailure, LocalKeys, OsEntropy, SqliteQueue, Store, WorkerConfig};
+use satark_embedded::{ContactOpener, FileVault, LocalKeys, OsEntropy, SqliteQueue, Store, WorkerConfig};
+use satark_http::evidence::BlockingSandbox;
 use satark_http::graph::{GraphMediaSource, GraphMessenger};
-use satark_http::webhook::{WebhookState, system_clock, webhook_router};
+use satark_http::webhook::{WebhookState, webhook_router};
 use satark_whatsapp::fake::FakeGraph;
 use satark_whatsapp::{GraphClient, GraphConfig};
 use std::net::SocketAddr;
@@ -33,6 +34,8 @@ pub enum ServeError {
     Graph(#[from] satark_whatsapp::ClientError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: String, source: std::io::Error },
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// A running local server. Dropping it does not stop it; call [`Running::shutdown`].
@@ -54,6 +57,17 @@ impl Running {
             task.abort();
         }
     }
+
+    /// Stops the server and its workers as a crash would (each cut off at whatever it
+    /// was awaiting), and waits until they are gone.
+    pub async fn kill(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
 }
 
 /// How often the retention sweep runs (the first run is at start-up).
@@ -63,6 +77,8 @@ const USER_AGENT: &str = concat!("satark/", env!("CARGO_PKG_VERSION"));
 
 /// Starts the webhook, workers and (with the built-in fake Graph API) the simulator.
 pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
+    // Before anything is created or bound: a refused configuration leaves no trace.
+    config.check()?;
     let range = match &config.range_config {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|source| ServeError::ReadRange {
@@ -76,16 +92,17 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
     let range = Arc::new(range);
     let catalog = Arc::new(Catalog::load()?);
 
-    std::fs::create_dir_all(&config.data_dir).map_err(|source| satark_embedded::EmbeddedError::Io {
+    satark_embedded::create_private_dir(&config.data_dir).map_err(|source| satark_embedded::EmbeddedError::Io {
         path: config.data_dir.display().to_string(),
         source,
     })?;
     let store = Store::open(&config.data_dir.join("satark.sqlite3"))?;
     let keys = LocalKeys::load_or_create(&config.data_dir)?;
     let vault = FileVault::new(config.data_dir.join("evidence"), keys.clone(), store.clone());
-    let outbound = SqliteQueue::outbound(store.clone());
-    let media = SqliteQueue::media(store.clone());
-    let submitted = SqliteQueue::reports(store.clone());
+    let clock = config.clock.clone();
+    let outbound: SqliteQueue<OutboundJob> = SqliteQueue::new(store.clone(), clock.clone());
+    let media: SqliteQueue<MediaJob> = SqliteQueue::new(store.clone(), clock.clone());
+    let submitted: SqliteQueue<ReportJob> = SqliteQueue::new(store.clone(), clock.clone());
 
     let listener = tokio::net::TcpListener::bind((config.bind.as_str(), config.port))
         .await
@@ -97,6 +114,15 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
         addr: config.bind.clone(),
         source,
     })?;
+    // `localhost` is taken for loopback; hold the resolver to it.
+    let loopback = config.bind_is_loopback();
+    if loopback && !addr.ip().to_canonical().is_loopback() {
+        return Err(crate::config::ConfigError::ResolvedBeyondLoopback {
+            bind: config.bind.clone(),
+            addr: addr.ip(),
+        }
+        .into());
+    }
 
     let fake_graph = config.graph_base_url.is_none().then(|| {
         let fake = FakeGraph::new(&config.access_token, &config.phone_number_id, &config.graph_api_version);
@@ -120,9 +146,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
         IntakePorts {
             conversations: Arc::new(store.clone()),
             reports: Arc::new(store.clone()),
-            outbound: Arc::new(outbound.clone()),
-            media: Arc::new(media.clone()),
-            submitted: Arc::new(submitted.clone()),
+            jobs: Arc::new(store.clone()),
             pseudonyms: Arc::new(keys.clone()),
             sealer: Arc::new(keys.clone()),
             entropy: Arc::new(OsEntropy),
@@ -136,73 +160,64 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
     let notifier = Arc::new(Notifier::new(
         Arc::new(opener),
         Arc::new(GraphMessenger::new(graph.clone())),
+        Arc::new(store.clone()),
     ));
     let ingest = Arc::new(MediaIngest {
         source: Arc::new(GraphMediaSource::new(graph)),
         vault: Arc::new(vault.clone()),
         reports: Arc::new(store.clone()),
         conversations: Arc::new(store.clone()),
-        outbound: Arc::new(outbound.clone()),
+        jobs: Arc::new(store.clone()),
         catalog,
-        processor: Arc::new(satark_media::MediaProcessor),
+        processor: Arc::new(BlockingSandbox::new(
+            Arc::new(satark_media::MediaProcessor),
+            satark_http::evidence::DEFAULT_BUDGET,
+        )),
     });
 
     let webhook = webhook_router(WebhookState {
         intake,
         app_secret: Arc::from(config.app_secret.as_bytes()),
         verify_token: Arc::from(config.verify_token.as_str()),
-        clock: system_clock,
+        clock: clock.clone(),
     });
-    let mut app = webhook.merge(simulator::landing_router(fake_graph.is_some()));
-    if let Some(fake) = &fake_graph {
-        app = app
-            .nest("/fake-graph", fake.router())
-            .merge(simulator::router(simulator::SimulatorState {
-                fake: fake.clone(),
-                webhook_url: format!("http://{addr}/webhook"),
-                app_secret: Arc::from(config.app_secret.as_bytes()),
-                phone_number_id: config.phone_number_id.clone(),
-                range_name: range.range.name.en.clone(),
-                http: reqwest::Client::new(),
-            }));
-    }
+    let simulator_state = fake_graph.as_ref().map(|fake| simulator::SimulatorState {
+        fake: fake.clone(),
+        webhook_url: format!("http://{addr}/webhook"),
+        app_secret: Arc::from(config.app_secret.as_bytes()),
+        phone_number_id: config.phone_number_id.clone(),
+        range_name: range.range.name.en.clone(),
+        http: reqwest::Client::new(),
+    });
+    let app = simulator::mount(webhook, loopback, simulator_state);
 
     let mut tasks = vec![];
-    tasks.push(tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(error = %e, "server stopped");
-        }
-    }));
+    let limits = config.server_limits();
+    tasks.push(tokio::spawn(satark_http::server::serve(listener, app, limits)));
     let worker_config = WorkerConfig {
         first_backoff: Duration::from_millis(config.queue_retry_ms),
         ..WorkerConfig::default()
     };
-    let outbound_worker = outbound.clone();
+    let (outbound_worker, outbound_clock) = (outbound.clone(), clock.clone());
     tasks.push(tokio::spawn(async move {
         outbound_worker
             .run(worker_config, |job| {
-                let notifier = notifier.clone();
+                let (notifier, clock) = (notifier.clone(), outbound_clock.clone());
                 async move {
-                    match notifier.deliver(&job).await {
-                        Ok(_) => Ok(()),
-                        Err(e) if e.is_retryable() => Err(JobFailure::Retry(e.to_string())),
-                        Err(e) => Err(JobFailure::Fatal(e.to_string())),
-                    }
+                    notifier.deliver(&job, clock.now()).await?;
+                    Ok(())
                 }
             })
             .await;
     }));
-    let media_worker = media.clone();
+    let (media_worker, media_clock) = (media.clone(), clock.clone());
     tasks.push(tokio::spawn(async move {
         media_worker
             .run(worker_config, |job| {
-                let ingest = ingest.clone();
+                let (ingest, clock) = (ingest.clone(), media_clock.clone());
                 async move {
-                    match ingest.ingest(&job, system_clock()).await {
-                        Ok(_) => Ok(()),
-                        Err(e) if e.is_retryable() => Err(JobFailure::Retry(e.to_string())),
-                        Err(e) => Err(JobFailure::Fatal(e.to_string())),
-                    }
+                    ingest.ingest(&job, clock.now()).await?;
+                    Ok(())
                 }
             })
             .await;
@@ -213,26 +228,22 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
         idempotency: Arc::new(store.clone()),
         range: range.clone(),
     });
+    let classify_clock = clock.clone();
     tasks.push(tokio::spawn(async move {
         submitted
             .run(worker_config, |job| {
-                let classifier = classifier.clone();
-                async move {
-                    classifier
-                        .classify(&job, system_clock())
-                        .await
-                        .map_err(|e| JobFailure::Retry(e.to_string()))
-                }
+                let (classifier, clock) = (classifier.clone(), classify_clock.clone());
+                async move { Ok(classifier.classify(&job, clock.now()).await?) }
             })
             .await;
     }));
     let policy = RetentionPolicy::with_days(config.reply_address_retention_days, config.spurious_retention_days);
-    let (sweep_store, sweep_vault) = (store.clone(), vault.clone());
+    let (sweep_store, sweep_vault, sweep_clock) = (store.clone(), vault.clone(), clock.clone());
     tasks.push(tokio::spawn(async move {
         let mut every = tokio::time::interval(SWEEP_INTERVAL);
         loop {
             every.tick().await;
-            match satark_embedded::sweep(&sweep_store, &sweep_vault, &policy, system_clock()).await {
+            match satark_embedded::sweep(&sweep_store, &sweep_vault, &policy, sweep_clock.now()).await {
                 Ok(swept) => tracing::info!(?swept, "retention sweep"),
                 Err(e) => tracing::error!(error = %e, "retention sweep failed"),
             }

@@ -4,13 +4,20 @@
 //! it into the webhook payload Meta would deliver (profile name and all, escaped
 //! Unicode, `X-Hub-Signature-256`), and posts it to the real webhook over HTTP. The
 //! bot's answers go to the built-in fake Graph API, which the page polls.
+//!
+//! Never beyond this machine: whoever reaches the simulator can sign any webhook with
+//! the app secret and read every reply to any number. [`mount`] leaves it (and the fake
+//! Graph API) out on a listener that reaches beyond loopback, and guards each of its
+//! routes with [`loopback_only`].
 
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::StatusCode;
+use axum::middleware::from_fn;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
+use satark_http::layers::loopback_only;
 use satark_whatsapp::fake::FakeGraph;
 use satark_whatsapp::fake::webhooks::{DISPLAY_PHONE_NUMBER, envelope, inbound_wamid, signed};
 use serde::Deserialize;
@@ -41,6 +48,23 @@ pub fn router(state: SimulatorState) -> Router {
         )
         .route("/simulator/api/messages", get(messages))
         .with_state(state)
+}
+
+/// Adds the front page to `app` and, when the listener serves this machine only
+/// (`loopback`), the simulator and the fake Graph API (at `/fake-graph`) from
+/// `simulator`.
+///
+/// Beyond loopback neither is mounted at all; where mounted, every route of theirs
+/// also answers 404 to a peer that is not a loopback address (defence in depth: a
+/// port forward or a proxy in front of a loopback listener).
+pub fn mount(app: Router, loopback: bool, simulator: Option<SimulatorState>) -> Router {
+    match simulator.filter(|_| loopback) {
+        Some(state) => app
+            .merge(landing_router(true))
+            .nest("/fake-graph", state.fake.router().route_layer(from_fn(loopback_only)))
+            .merge(router(state).route_layer(from_fn(loopback_only))),
+        None => app.merge(landing_router(false)),
+    }
 }
 
 /// The front page of `satark serve`.

@@ -1,12 +1,17 @@
 //! A harness for end-to-end tests: the real `satark serve` on a free port, a fake
 //! Graph API on another, and citizens who send signed webhooks as Meta would.
 
+pub mod aws;
+
 use satark::{Running, ServeConfig};
 use satark_whatsapp::fake::webhooks::{DISPLAY_PHONE_NUMBER, envelope, inbound_wamid, to_meta_bytes};
 use satark_whatsapp::fake::{FakeGraph, FakeServer, SentRecord};
 use satark_whatsapp::sign;
 use serde_json::{Value, json};
 use std::time::Duration;
+
+/// The time the fixtures' messages were sent (their `timestamp`): 2025-12-30 08:00 UTC.
+pub const FIXTURE_TIME: i64 = 1_767_081_600;
 
 /// How long a test waits for the bot's answer before failing.
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -31,6 +36,9 @@ impl Harness {
     pub async fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> Harness {
         let data = tempfile::tempdir().expect("tempdir");
         let mut config = ServeConfig::local(data.path().to_path_buf());
+        // The date of the fixtures' messages (their `timestamp`), then real time: no
+        // test depends on today's date.
+        config.clock = std::sync::Arc::new(satark_core::clock::SteadyClock::starting_at(FIXTURE_TIME + 60));
         adjust(&mut config);
         let graph = FakeGraph::new(&config.access_token, &config.phone_number_id, &config.graph_api_version);
         let graph_server = graph.start().await.expect("fake graph");
@@ -45,6 +53,12 @@ impl Harness {
             config,
             data,
         }
+    }
+
+    /// Kills the server (as a crash would) and starts it again on the same data.
+    pub async fn restart(&mut self) {
+        self.server.kill().await;
+        self.server = satark::start(self.config.clone()).await.expect("satark serve restarts");
     }
 
     pub fn webhook_url(&self) -> String {

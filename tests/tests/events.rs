@@ -102,6 +102,7 @@ async fn the_dashboard_event_signs_in_a_district_officer() {
         reports: Arc::new(store.clone()),
         audit: Arc::new(store),
         range: Arc::new(satark_core::range::RangeConfig::default_range().expect("range")),
+        clock: Arc::new(satark_core::clock::FixedClock::at(1_795_945_200)),
     });
     let response = app.oneshot(request("dashboard-get-me.json")).await.expect("infallible");
     assert_eq!(response.status().as_u16(), 200);

@@ -60,14 +60,23 @@ async fn the_notifier_replies_to_an_informant_known_only_as_ciphertext() {
     let graph = FakeGraph::new("token", "109876543210987", "v25.0");
     let server = graph.start().await.expect("fake graph");
     let client = satark_whatsapp::GraphClient::new(graph.client_config(&server.base_url)).expect("client");
+    let sent_records = Arc::new(satark_embedded::Store::in_memory().expect("store"));
     let notifier = Notifier::new(
         Arc::new(ContactOpener::load(dir.path()).expect("contact secret")),
         Arc::new(GraphMessenger::new(client)),
+        sent_records.clone(),
     );
-    notifier.deliver(&job).await.expect("delivered");
+    let now = satark_core::clock::unix_seconds(2026, 12, 1, 9, 0, 0);
+    notifier.deliver(&job, now).await.expect("delivered");
     let sent = graph.sent_to("919876543210");
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].to.as_deref(), Some("+919876543210"));
+    // The same job again (a redelivered outbox): recognised, not sent twice.
+    assert_eq!(
+        notifier.deliver(&job, now + 3600).await.expect("duplicate"),
+        satark_core::service::Delivered::AlreadySent
+    );
+    assert_eq!(graph.sent_to("919876543210").len(), 1);
 
     // A notifier with any other secret cannot, and says so without retrying forever.
     let (_, stranger) = LocalKeys::random();
@@ -76,8 +85,9 @@ async fn the_notifier_replies_to_an_informant_known_only_as_ciphertext() {
         Arc::new(GraphMessenger::new(
             satark_whatsapp::GraphClient::new(graph.client_config(&server.base_url)).expect("client"),
         )),
+        Arc::new(satark_embedded::Store::in_memory().expect("store")),
     );
-    let err = wrong.deliver(&job).await.expect_err("cannot open");
+    let err = wrong.deliver(&job, now).await.expect_err("cannot open");
     assert!(!err.is_retryable());
     assert_eq!(graph.sent().len(), 1);
 }

@@ -2,12 +2,13 @@
 //! environment.
 
 use crate::{
-    DynamoAggregates, DynamoAudit, DynamoStore, KmsOpener, KmsPseudonymizer, KmsSealer, S3Vault, SqsMediaQueue,
-    SqsOutboundQueue, SqsReportsQueue, TableNames,
+    DynamoAggregates, DynamoAudit, DynamoStore, KmsOpener, KmsPseudonymizer, KmsSealer, S3Vault, SqsJobQueue,
+    TableNames,
 };
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use satark_core::jobs::QueueName;
 use std::time::Duration;
 
 /// Why the AWS adapters could not be set up or asked to do something outside a port.
@@ -274,25 +275,17 @@ impl AwsConfig {
         ))
     }
 
-    pub fn outbound_queue(&self) -> Result<SqsOutboundQueue, AwsError> {
-        Ok(SqsOutboundQueue::new(
+    /// The job queues this function's environment names (each URL optional: a
+    /// function is given only the queues it sends to, and sending elsewhere fails).
+    pub fn job_queue(&self) -> SqsJobQueue {
+        SqsJobQueue::new(
             self.sqs.clone(),
-            require(&self.names.outbound_queue_url, env::OUTBOUND_QUEUE_URL)?,
-        ))
-    }
-
-    pub fn media_queue(&self) -> Result<SqsMediaQueue, AwsError> {
-        Ok(SqsMediaQueue::new(
-            self.sqs.clone(),
-            require(&self.names.media_queue_url, env::MEDIA_QUEUE_URL)?,
-        ))
-    }
-
-    pub fn reports_queue(&self) -> Result<SqsReportsQueue, AwsError> {
-        Ok(SqsReportsQueue::new(
-            self.sqs.clone(),
-            require(&self.names.reports_queue_url, env::REPORTS_QUEUE_URL)?,
-        ))
+            [
+                (QueueName::Outbound, self.names.outbound_queue_url.clone()),
+                (QueueName::Media, self.names.media_queue_url.clone()),
+                (QueueName::Reports, self.names.reports_queue_url.clone()),
+            ],
+        )
     }
 
     /// The analytics counters.

@@ -19,8 +19,9 @@
 //! | `SATARK_REPORTS_TABLE` | DynamoDB table of reports | [`DynamoStore`] |
 //! | `SATARK_EVIDENCE_BUCKET` | S3 bucket of evidence | [`S3Vault`] |
 //! | `SATARK_EVIDENCE_KEY_ID` | KMS key of the bucket's SSE-KMS | [`S3Vault`] |
-//! | `SATARK_OUTBOUND_QUEUE_URL` | SQS FIFO queue of outbound messages | [`SqsOutboundQueue`] |
-//! | `SATARK_MEDIA_QUEUE_URL` | SQS standard queue of media jobs | [`SqsMediaQueue`] |
+//! | `SATARK_OUTBOUND_QUEUE_URL` | SQS FIFO queue of outbound messages | [`SqsJobQueue`] |
+//! | `SATARK_MEDIA_QUEUE_URL` | SQS standard queue of media jobs | [`SqsJobQueue`] |
+//! | `SATARK_REPORTS_QUEUE_URL` | SQS standard queue of submitted reports | [`SqsJobQueue`] |
 //! | `SATARK_PSEUDONYM_KEY_ID` | KMS HMAC_256 key (GENERATE_VERIFY_MAC) | [`KmsPseudonymizer`] |
 //! | `SATARK_CONTACT_KEY_ID` | KMS symmetric key of reply addresses | [`KmsSealer`], [`KmsOpener`] |
 //! | `SATARK_S3_FORCE_PATH_STYLE` | `true`: path-style S3 URLs (emulators) | [`AwsConfig`] |
@@ -90,7 +91,7 @@ pub use aggregates::{DynamoAggregates, aggregates_table};
 pub use audit::DynamoAudit;
 pub use config::{AwsConfig, AwsError, ResourceNames, env, retry_config, s3_timeout_config, timeout_config};
 pub use keys::{KmsOpener, KmsPseudonymizer, KmsSealer, PSEUDONYM_KEY_LABEL, PSEUDONYM_VERSION, REPLY_ADDRESS_CONTEXT};
-pub use queue::{SqsMediaQueue, SqsOutboundQueue, SqsReportsQueue, deduplication_id, message_group_id};
+pub use queue::{SqsJobQueue, deduplication_id, message_group_id};
 pub use store::DynamoStore;
 pub use tables::{RECENT_INDEX, TableDefinition, TableNames, attr, create_tables, table_definitions};
 pub use vault::{MAX_PRESIGN_TTL, S3Vault, object_key};

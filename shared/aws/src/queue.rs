@@ -1,10 +1,13 @@
-//! Jobs onto SQS: outbound messages (FIFO) and media downloads (standard).
+//! Jobs onto SQS: outbound messages (FIFO), media downloads and submitted reports
+//! (standard).
 
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::{DisplayErrorContext, SdkError};
-use satark_core::ports::{MediaJob, MediaQueue, OutboundJob, OutboundQueue, QueueError, ReportJob, ReportQueue};
+use satark_core::jobs::{Envelope, JobQueue, QueueName};
+use satark_core::ports::QueueError;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 fn send_error<E, R>(queue: &str, e: SdkError<E, R>) -> QueueError
 where
@@ -15,10 +18,6 @@ where
         "SQS SendMessage to the {queue} queue: {}",
         DisplayErrorContext(&e)
     ))
-}
-
-fn encode<T: serde::Serialize>(queue: &str, job: &T) -> Result<String, QueueError> {
-    serde_json::to_string(job).map_err(|e| QueueError(format!("encoding a {queue} job: {e}")))
 }
 
 /// SQS deduplication id of an outbound job: SHA-256 of the job id, hex (64 characters
@@ -41,98 +40,47 @@ pub fn message_group_id(conversation: &str) -> String {
     }
 }
 
-/// Outbound messages on a FIFO queue: one message group per conversation, so one
-/// informant's replies are sent in order while different informants' go in parallel.
-/// The body is the job's JSON: a pseudonym and a sealed reply address, never a number.
-#[derive(Debug, Clone)]
-pub struct SqsOutboundQueue {
-    client: Client,
-    queue_url: String,
+/// Every queue of the system on SQS: the outbound queue is FIFO (one message group
+/// per conversation, so one informant's replies are sent in order while different
+/// informants' go in parallel, and SQS drops a resend with the same deduplication id
+/// within five minutes); media and reports are standard queues, whose consumers are
+/// idempotent on the job's dedupe key. Bodies are the jobs' JSON: pseudonyms and sealed
+/// reply addresses, never a number.
+#[derive(Debug, Clone, Default)]
+pub struct SqsJobQueue {
+    client: Option<Client>,
+    urls: HashMap<QueueName, String>,
 }
 
-impl SqsOutboundQueue {
-    pub fn new(client: Client, queue_url: String) -> Self {
-        SqsOutboundQueue { client, queue_url }
+impl SqsJobQueue {
+    /// A queue adapter that can send to the queues given (`None`: not configured for
+    /// this function, and sending there is an error).
+    pub fn new(client: Client, urls: impl IntoIterator<Item = (QueueName, Option<String>)>) -> Self {
+        SqsJobQueue {
+            client: Some(client),
+            urls: urls.into_iter().filter_map(|(q, url)| Some((q, url?))).collect(),
+        }
     }
 
-    pub fn queue_url(&self) -> &str {
-        &self.queue_url
-    }
-}
-
-#[async_trait]
-impl OutboundQueue for SqsOutboundQueue {
-    async fn enqueue(&self, job: &OutboundJob) -> Result<(), QueueError> {
-        self.client
-            .send_message()
-            .queue_url(&self.queue_url)
-            .message_body(encode("outbound", job)?)
-            .message_group_id(message_group_id(job.conversation.as_str()))
-            .message_deduplication_id(deduplication_id(&job.job_id))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| send_error("outbound", e))
-    }
-}
-
-/// Media downloads on a standard queue: no order is needed, and the media worker is
-/// idempotent on (report, media key), so SQS's at-least-once delivery is enough.
-#[derive(Debug, Clone)]
-pub struct SqsMediaQueue {
-    client: Client,
-    queue_url: String,
-}
-
-impl SqsMediaQueue {
-    pub fn new(client: Client, queue_url: String) -> Self {
-        SqsMediaQueue { client, queue_url }
-    }
-
-    pub fn queue_url(&self) -> &str {
-        &self.queue_url
+    pub fn queue_url(&self, queue: QueueName) -> Option<&str> {
+        self.urls.get(&queue).map(String::as_str)
     }
 }
 
 #[async_trait]
-impl MediaQueue for SqsMediaQueue {
-    async fn enqueue(&self, job: &MediaJob) -> Result<(), QueueError> {
-        self.client
-            .send_message()
-            .queue_url(&self.queue_url)
-            .message_body(encode("media", job)?)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| send_error("media", e))
-    }
-}
-
-/// Submitted reports for the classifier, on a standard queue (the classifier is
-/// idempotent per report).
-#[derive(Debug, Clone)]
-pub struct SqsReportsQueue {
-    client: Client,
-    queue_url: String,
-}
-
-impl SqsReportsQueue {
-    pub fn new(client: Client, queue_url: String) -> Self {
-        SqsReportsQueue { client, queue_url }
-    }
-}
-
-#[async_trait]
-impl ReportQueue for SqsReportsQueue {
-    async fn enqueue(&self, job: &ReportJob) -> Result<(), QueueError> {
-        self.client
-            .send_message()
-            .queue_url(&self.queue_url)
-            .message_body(encode("reports", job)?)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| send_error("reports", e))
+impl JobQueue for SqsJobQueue {
+    async fn send(&self, job: &Envelope) -> Result<(), QueueError> {
+        let name = job.queue.as_str();
+        let (Some(client), Some(url)) = (&self.client, self.urls.get(&job.queue)) else {
+            return Err(QueueError(format!("no {name} queue is configured for this function")));
+        };
+        let mut send = client.send_message().queue_url(url).message_body(&job.body);
+        if job.queue.is_ordered() {
+            send = send
+                .message_group_id(message_group_id(&job.group))
+                .message_deduplication_id(deduplication_id(&job.dedupe_key));
+        }
+        send.send().await.map(|_| ()).map_err(|e| send_error(name, e))
     }
 }
 

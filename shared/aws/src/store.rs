@@ -9,9 +9,11 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use satark_core::conversation::Conversation;
 use satark_core::ids::{Pseudonym, ReferenceCode, ReportId};
+use satark_core::jobs::Envelope;
 use satark_core::ports::{
     ConversationRecord, ConversationStore, DedupeStore, MessageCommit, ReportStore, SealedAddress, StoreError,
 };
+use satark_core::records::{decode, encode};
 use satark_core::report::{Report, ReportStatus};
 use satark_core::retention::RetentionPolicy;
 use std::collections::HashMap;
@@ -103,7 +105,7 @@ fn reference_key(code: &ReferenceCode) -> AttributeValue {
 }
 
 fn parse_report(item: &Item) -> Result<Report, StoreError> {
-    serde_json::from_str(get_s(item, attr::BODY)?).map_err(|e| corrupt("report body", e))
+    decode(get_s(item, attr::BODY)?).map_err(|e| corrupt("report body", e))
 }
 
 #[async_trait]
@@ -121,7 +123,7 @@ impl ConversationStore for DynamoStore {
             .map_err(|e| backend("GetItem conversation", e))?;
         let Some(item) = out.item else { return Ok(None) };
         let conversation: Conversation =
-            serde_json::from_str(get_s(&item, attr::STATE)?).map_err(|e| corrupt("conversation state", e))?;
+            decode(get_s(&item, attr::STATE)?).map_err(|e| corrupt("conversation state", e))?;
         let reply_address = match item.get(attr::REPLY_ADDRESS) {
             None | Some(AttributeValue::Null(_)) => None,
             Some(AttributeValue::B(b)) => Some(SealedAddress(b.as_ref().to_vec())),
@@ -151,15 +153,18 @@ impl ConversationStore for DynamoStore {
         }
     }
 
-    /// One `TransactWriteItems`: the dedupe claim, the conversation (put if new, else
-    /// update at the expected version) and each report with its reference guard. With
-    /// the `GetItem` that loaded the conversation, a message costs two round trips.
+    /// One `TransactWriteItems`: the dedupe claim with the message's outbox, the
+    /// conversation (put if new, else update at the expected version) and each report
+    /// with its reference guard. With the `GetItem` that loaded the conversation, a
+    /// message costs two round trips.
     async fn commit(&self, commit: &MessageCommit<'_>) -> Result<u64, StoreError> {
+        let outbox = serde_json::to_string(commit.jobs).map_err(|e| corrupt("outbox", e))?;
         let claim = Put::builder()
             .table_name(&self.tables.dedupe)
             .item(attr::PK, s(commit.message_key))
             .item(attr::CLAIMED_AT, n(commit.now))
             .item(attr::EXPIRES_AT, n(commit.now.saturating_add(self.retention.dedupe)))
+            .item(attr::OUTBOX, s(outbox))
             // TTL deletes late: an expired record still there counts as absent.
             .condition_expression("attribute_not_exists(#pk) OR #expires < :now")
             .expression_attribute_names("#pk", attr::PK)
@@ -208,6 +213,25 @@ impl ConversationStore for DynamoStore {
         }
         Err(backend("TransactWriteItems message", e))
     }
+
+    async fn outbox(&self, message_key: &str) -> Result<Vec<Envelope>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.dedupe)
+            .key(attr::PK, s(message_key))
+            .consistent_read(true)
+            .projection_expression("#outbox")
+            .expression_attribute_names("#outbox", attr::OUTBOX)
+            .send()
+            .await
+            .map_err(|e| backend("GetItem outbox", e))?;
+        match out.item.as_ref().and_then(|item| item.get(attr::OUTBOX)) {
+            Some(AttributeValue::S(json)) => serde_json::from_str(json).map_err(|e| corrupt("outbox", e)),
+            // A claim without an outbox (written before outboxes, or by the classifier).
+            _ => Ok(vec![]),
+        }
+    }
 }
 
 #[async_trait]
@@ -233,6 +257,24 @@ impl DedupeStore for DynamoStore {
             Ok(_) => Ok(true),
             Err(e) if is_conditional_failure(&e) => Ok(false),
             Err(e) => Err(backend("PutItem dedupe", e)),
+        }
+    }
+
+    async fn seen(&self, key: &str, now: i64) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.dedupe)
+            .key(attr::PK, s(key))
+            .consistent_read(true)
+            .projection_expression("#expires")
+            .expression_attribute_names("#expires", attr::EXPIRES_AT)
+            .send()
+            .await
+            .map_err(|e| backend("GetItem dedupe", e))?;
+        match out.item {
+            None => Ok(false),
+            Some(item) => Ok(get_n::<i64>(&item, attr::EXPIRES_AT)? >= now),
         }
     }
 
@@ -280,7 +322,7 @@ impl DynamoStore {
         reply_address: Option<&SealedAddress>,
         expected_version: Option<u64>,
     ) -> Result<(TransactWriteItem, u64), StoreError> {
-        let state = serde_json::to_string(conversation).map_err(|e| corrupt("conversation state", e))?;
+        let state = encode(conversation).map_err(|e| corrupt("conversation state", e))?;
         let updated_at = conversation.last_inbound_at.unwrap_or(0);
         let address = reply_address.map(|a| AttributeValue::B(Blob::new(a.0.clone())));
         match expected_version {
@@ -333,7 +375,7 @@ impl DynamoStore {
     }
 
     fn report_item(report: &Report, informant: &Pseudonym) -> Result<Item, StoreError> {
-        let body = serde_json::to_string(report).map_err(|e| corrupt("report", e))?;
+        let body = encode(report).map_err(|e| corrupt("report", e))?;
         Ok(HashMap::from([
             (attr::PK.to_string(), report_key(&report.id)),
             (attr::KIND.to_string(), s(attr::KIND_REPORT)),

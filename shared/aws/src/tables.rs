@@ -28,6 +28,9 @@ pub mod attr {
     pub const CLAIMED_AT: &str = "claimed_at";
     /// Unix seconds after which DynamoDB's TTL may delete the item (number).
     pub const EXPIRES_AT: &str = "expires_at";
+    /// A dedupe claim's outbox: the jobs its message caused, as JSON, so a redelivery
+    /// can dispatch again what a failed or interrupted dispatch may have missed.
+    pub const OUTBOX: &str = "outbox";
     /// Item type in the reports table: [`KIND_REPORT`] or [`KIND_REFERENCE`] (string).
     pub const KIND: &str = "kind";
     pub const KIND_REPORT: &str = "report";

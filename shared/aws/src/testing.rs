@@ -7,10 +7,7 @@ use crate::aws_sdk_dynamodb::types::AttributeValue;
 use crate::aws_sdk_kms::config::Credentials;
 use crate::aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use crate::aws_sdk_sqs::types::QueueAttributeName;
-use crate::{
-    AwsConfig, DynamoStore, KmsOpener, KmsPseudonymizer, KmsSealer, ResourceNames, S3Vault, SqsMediaQueue,
-    SqsOutboundQueue,
-};
+use crate::{AwsConfig, DynamoStore, KmsOpener, KmsPseudonymizer, KmsSealer, ResourceNames, S3Vault, SqsJobQueue};
 
 pub const DYNAMODB_ENDPOINT: &str = "SATARK_TEST_DYNAMODB_ENDPOINT";
 pub const AWS_ENDPOINT: &str = "SATARK_TEST_AWS_ENDPOINT";
@@ -165,12 +162,9 @@ impl Fixture {
         self.config.vault().expect("vault")
     }
 
-    pub fn outbound(&self) -> SqsOutboundQueue {
-        self.config.outbound_queue().expect("outbound queue")
-    }
-
-    pub fn media(&self) -> SqsMediaQueue {
-        self.config.media_queue().expect("media queue")
+    /// Every queue of the fixture.
+    pub fn jobs(&self) -> SqsJobQueue {
+        self.config.job_queue()
     }
 
     pub async fn pseudonymizer(&self) -> KmsPseudonymizer {

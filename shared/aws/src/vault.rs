@@ -184,7 +184,7 @@ impl EvidenceVault for S3Vault {
     /// Putting again overwrites both with the same content.
     async fn put(&self, record: &MediaRecord, bytes: &[u8]) -> Result<(), StoreError> {
         let key = object_key(&record.report_id, &record.media_key).map_err(invalid)?;
-        let json = serde_json::to_vec(record).map_err(|e| StoreError::Corrupt(format!("media record: {e}")))?;
+        let json = satark_core::records::encode(record)?.into_bytes();
         self.put_object(key.clone(), bytes.to_vec(), &record.mime_type).await?;
         self.put_object(format!("{key}{RECORD_SUFFIX}"), json, "application/json")
             .await
@@ -202,8 +202,8 @@ impl EvidenceVault for S3Vault {
             let Some(json) = self.get_object(&key).await? else {
                 continue;
             };
-            let record: MediaRecord =
-                serde_json::from_slice(&json).map_err(|e| StoreError::Corrupt(format!("media record: {e}")))?;
+            let text = std::str::from_utf8(&json).map_err(|e| StoreError::Corrupt(format!("media record: {e}")))?;
+            let record: MediaRecord = satark_core::records::decode(text)?;
             records.push(record);
         }
         records.sort_by(|a, b| (a.stored_at, &a.media_key).cmp(&(b.stored_at, &b.media_key)));

@@ -21,9 +21,10 @@ use satark_aws::{
 use satark_core::Lang;
 use satark_core::conversation::{Conversation, Reply, Stage};
 use satark_core::ids::{Identity, Pseudonym, ReferenceCode, ReportId};
+use satark_core::jobs::{QueueName, open_job};
 use satark_core::ports::{
-    ConversationStore, DedupeStore, EvidenceVault, MediaJob, MediaQueue, MediaRecord, OutboundJob, OutboundQueue,
-    Pseudonymizer, ReplyAddressOpener, ReplyAddressSealer, ReportStore, SealedAddress, StoreError,
+    ConversationStore, DedupeStore, EvidenceVault, MediaJob, MediaRecord, OutboundJob, Pseudonymizer,
+    ReplyAddressOpener, ReplyAddressSealer, ReportStore, SealedAddress, StoreError,
 };
 use satark_core::report::MediaKind;
 use satark_core::retention::RetentionPolicy;
@@ -449,22 +450,23 @@ async fn receive(fx: &Fixture, queue_url: &str, want: usize, rounds: usize) -> V
 #[tokio::test]
 async fn outbound_messages_of_one_conversation_keep_their_order_once_each() {
     let fx = fixture().await;
-    let queue = fx.outbound();
+    let queue = fx.jobs();
+    let url = queue
+        .queue_url(QueueName::Outbound)
+        .expect("outbound queue")
+        .to_string();
     let jobs: Vec<OutboundJob> = (0..6).map(|n| outbound_job("p1:fifo", n)).collect();
     for job in &jobs {
-        queue.enqueue(job).await.expect("enqueue");
+        satark_core::jobs::send(&queue, job).await.expect("enqueue");
     }
     // A retried enqueue (same job id) is dropped by SQS deduplication.
-    queue.enqueue(&jobs[2]).await.expect("enqueue again");
-    let got = receive(&fx, queue.queue_url(), jobs.len(), 20).await;
+    satark_core::jobs::send(&queue, &jobs[2]).await.expect("enqueue again");
+    let got = receive(&fx, &url, jobs.len(), 20).await;
     assert!(
-        receive(&fx, queue.queue_url(), 1, 2).await.is_empty(),
+        receive(&fx, &url, 1, 2).await.is_empty(),
         "the retried enqueue was not delivered again"
     );
-    let bodies: Vec<OutboundJob> = got
-        .iter()
-        .map(|(body, _)| serde_json::from_str(body).expect("job JSON"))
-        .collect();
+    let bodies: Vec<OutboundJob> = got.iter().map(|(body, _)| open_job(body).expect("job JSON")).collect();
     assert_eq!(bodies, jobs, "in order, each once");
     assert!(got.iter().all(|(_, group)| group.as_deref() == Some("p1:fifo")));
 }
@@ -472,7 +474,8 @@ async fn outbound_messages_of_one_conversation_keep_their_order_once_each() {
 #[tokio::test]
 async fn media_jobs_round_trip_as_json() {
     let fx = fixture().await;
-    let queue = fx.media();
+    let queue = fx.jobs();
+    let url = queue.queue_url(QueueName::Media).expect("media queue").to_string();
     let job = MediaJob {
         report_id: satark_contract::sample_report("media").id,
         media_key: "m1:feed".into(),
@@ -483,10 +486,10 @@ async fn media_jobs_round_trip_as_json() {
         reply_address: SealedAddress(vec![1, 2, 3]),
         lang: Lang::Hi,
     };
-    queue.enqueue(&job).await.expect("enqueue");
-    let got = receive(&fx, queue.queue_url(), 1, 20).await;
+    satark_core::jobs::send(&queue, &job).await.expect("enqueue");
+    let got = receive(&fx, &url, 1, 20).await;
     assert_eq!(got.len(), 1);
-    let back: MediaJob = serde_json::from_str(&got[0].0).expect("job JSON");
+    let back: MediaJob = open_job(&got[0].0).expect("job JSON");
     assert_eq!(back, job);
 }
 

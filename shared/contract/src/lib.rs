@@ -8,6 +8,7 @@
 use satark_core::Lang;
 use satark_core::conversation::{Conversation, Stage};
 use satark_core::ids::{Identity, Pseudonym, ReferenceCode, ReportId};
+use satark_core::jobs::{Envelope, QueueName};
 use satark_core::ports::{
     AggregateKey, AggregateStore, AuditEntry, AuditLog, ConversationStore, DedupeStore, EvidenceVault, MediaRecord,
     MessageCommit, Pseudonymizer, ReplyAddressOpener, ReplyAddressSealer, ReportStore, SealedAddress, StoreError,
@@ -18,11 +19,9 @@ use satark_core::report::{DetailItem, MediaKind, Report, ReportStatus, StationCh
 fn unique(tag: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{tag}{nanos:x}{}", COUNTER.fetch_add(1, Ordering::Relaxed))
+    // Random, not the clock: suites must not depend on the date.
+    let run: u64 = rand::random();
+    format!("{tag}{run:x}{}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 fn report_id(seed: &str) -> ReportId {
@@ -105,8 +104,29 @@ pub async fn dedupe_store(store: &dyn DedupeStore) {
         !store.claim(&key, 1_001).await.expect("claim again"),
         "second claim is a duplicate"
     );
+    assert!(store.seen(&key, 1_001).await.expect("seen"));
     store.release(&key).await.expect("release");
+    assert!(!store.seen(&key, 1_002).await.expect("seen after release"));
     assert!(store.claim(&key, 1_002).await.expect("claim after release"));
+
+    // Expiry is the same on every adapter: a claim holds for the whole dedupe period
+    // (Meta redelivers for seven days) and counts as absent after it, deleted or not.
+    let period = satark_core::retention::RetentionPolicy::default().dedupe;
+    let t = satark_core::clock::unix_seconds(2026, 12, 1, 0, 0, 0);
+    let key = unique("m1:expiry");
+    assert!(store.claim(&key, t).await.expect("claim"));
+    assert!(!store.claim(&key, t + 7 * 86_400).await.expect("seven days later"));
+    assert!(store.seen(&key, t + period).await.expect("seen at the last second"));
+    assert!(!store.claim(&key, t + period).await.expect("at the last second"));
+    assert!(!store.seen(&key, t + period + 1).await.expect("expired"));
+    assert!(
+        store.claim(&key, t + period + 1).await.expect("claim after expiry"),
+        "an expired claim counts as absent"
+    );
+    assert!(
+        !store.claim(&key, t + period + 2).await.expect("claimed anew"),
+        "the new claim holds"
+    );
 }
 
 /// Reports: idempotent insert, reference codes unique, status only for the informant.
@@ -252,17 +272,23 @@ pub async fn aggregate_store(store: &dyn AggregateStore) {
     );
 }
 
-/// Audit log: entries come back newest first, whole.
+/// Audit log: entries come back newest first, whole, however old they are (entries
+/// from years apart, the oldest years before any clock this suite might run under).
 pub async fn audit_log(log: &dyn AuditLog) {
+    use satark_core::clock::unix_seconds;
     let actor = unique("officer-");
-    let base = 1_767_081_600
-        + (std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64 % 1000)
-            .unwrap_or(0));
-    let entries: Vec<AuditEntry> = (0..3)
-        .map(|i| AuditEntry {
-            at: base + i,
+    let times = [
+        unix_seconds(2019, 1, 31, 23, 59, 59),
+        unix_seconds(2024, 2, 29, 12, 0, 0),
+        unix_seconds(2025, 12, 30, 10, 0, 0),
+        unix_seconds(2025, 12, 30, 10, 0, 1),
+        unix_seconds(2026, 1, 1, 0, 0, 0),
+    ];
+    let entries: Vec<AuditEntry> = times
+        .iter()
+        .enumerate()
+        .map(|(i, &at)| AuditEntry {
+            at,
             actor: actor.clone(),
             action: if i == 1 {
                 "evidence.view".into()
@@ -273,8 +299,9 @@ pub async fn audit_log(log: &dyn AuditLog) {
             detail: (i == 1).then(|| "m1:abc".to_string()),
         })
         .collect();
-    for e in &entries {
-        log.append(e).await.expect("append");
+    // Appended out of order: "newest first" is by time, not by arrival.
+    for i in [2, 0, 4, 1, 3] {
+        log.append(&entries[i]).await.expect("append");
     }
     let recent: Vec<AuditEntry> = log
         .recent(1000)
@@ -299,6 +326,12 @@ pub async fn message_commit(store: &dyn ConversationStore, reports: &dyn ReportS
     };
     let address = SealedAddress(vec![5; 40]);
     let keys: Vec<String> = (0..5).map(|i| unique(&format!("m1:c{i}-"))).collect();
+    let jobs = [Envelope {
+        queue: QueueName::Outbound,
+        group: who.as_str().to_string(),
+        dedupe_key: format!("{}.0", keys[0]),
+        body: "{\"schema\":1}".into(),
+    }];
     let base = MessageCommit {
         who: &who,
         conversation: &conv,
@@ -307,18 +340,29 @@ pub async fn message_commit(store: &dyn ConversationStore, reports: &dyn ReportS
         message_key: &keys[0],
         now: 1_767_081_600,
         reports: &[],
+        jobs: &jobs,
     };
     let v1 = store.commit(&base).await.expect("first message");
     let loaded = store.load(&who).await.expect("load").expect("stored");
     assert_eq!((loaded.version, loaded.reply_address.as_ref()), (v1, Some(&address)));
+    // The outbox is kept for redeliveries, or was queued by the commit itself.
+    let outbox = store.outbox(&keys[0]).await.expect("outbox");
+    assert!(outbox.is_empty() || outbox == jobs, "all of the outbox or none");
 
     // The same message again: refused, nothing written, whatever the version.
     let again = MessageCommit {
         expected_version: Some(v1),
+        jobs: &[],
         ..base
     };
     assert!(matches!(store.commit(&again).await, Err(StoreError::AlreadyProcessed)));
     assert_eq!(store.load(&who).await.expect("load").expect("stored").version, v1);
+    assert_eq!(
+        store.outbox(&keys[0]).await.expect("outbox"),
+        outbox,
+        "a redelivery keeps the outbox"
+    );
+    assert!(store.outbox(&unique("m1:never")).await.expect("outbox").is_empty());
 
     // A stale version: a conflict, and the message is not claimed.
     let stale = MessageCommit {

@@ -8,13 +8,16 @@
 //! SQLite or WhatsApp's wire format.
 
 pub mod access;
+pub mod clock;
 pub mod conversation;
 pub mod i18n;
 pub mod ids;
+pub mod jobs;
 pub mod lang;
 pub mod ports;
 pub mod pseudonym;
 pub mod range;
+pub mod records;
 pub mod report;
 pub mod retention;
 pub mod service;

@@ -9,6 +9,7 @@
 use crate::Lang;
 use crate::conversation::{Conversation, Reply};
 use crate::ids::{Identity, Pseudonym, ReferenceCode, ReportId};
+use crate::jobs::Envelope;
 use crate::report::{MediaKind, Report, ReportStatus};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -127,6 +128,11 @@ pub trait ConversationStore: Send + Sync {
     /// was claimed), [`StoreError::Conflict`] (the version moved) or
     /// [`StoreError::ReferenceTaken`] (a report's code is in use).
     async fn commit(&self, commit: &MessageCommit<'_>) -> Result<u64, StoreError>;
+
+    /// The jobs a committed message may not have dispatched yet (its outbox), for a
+    /// redelivery to send again; sending a job twice is harmless. Empty where the
+    /// commit itself queued them (the embedded store: one transaction).
+    async fn outbox(&self, message_key: &str) -> Result<Vec<Envelope>, StoreError>;
 }
 
 /// Everything one processed message writes, as one atomic write: the message's dedupe
@@ -146,13 +152,21 @@ pub struct MessageCommit<'a> {
     pub now: i64,
     /// Reports the message submitted, stored for `who`.
     pub reports: &'a [Report],
+    /// The work the message causes (replies, media downloads, classification): its
+    /// outbox, stored in the same write and dispatched after it.
+    pub jobs: &'a [Envelope],
 }
 
-/// Remembers which inbound messages were processed, for at least seven days.
+/// Remembers which inbound messages (and queue jobs) were processed, for the
+/// retention policy's dedupe period ([`crate::retention::RetentionPolicy::dedupe`],
+/// eight days: Meta redelivers for seven). A claim older than that counts as absent
+/// on every adapter, whether or not it was deleted yet.
 #[async_trait]
 pub trait DedupeStore: Send + Sync {
     /// Claims `key`; `false` if it was already claimed (a redelivery).
     async fn claim(&self, key: &str, now: i64) -> Result<bool, StoreError>;
+    /// Whether `key` holds an unexpired claim, without claiming it.
+    async fn seen(&self, key: &str, now: i64) -> Result<bool, StoreError>;
     /// Gives a claim back after processing failed, so the redelivery is processed.
     async fn release(&self, key: &str) -> Result<(), StoreError>;
 }
@@ -213,11 +227,23 @@ pub enum EvidenceRejection {
     Unsupported(String),
     #[error("damaged file: {0}")]
     Malformed(String),
+    /// Processing ran out of its time budget or crashed: the file is refused, and the
+    /// worker goes on.
+    #[error("could not be processed safely: {0}")]
+    Unprocessable(String),
 }
 
 /// Checks what a file really is, removes identifying metadata and hashes it.
 pub trait EvidenceProcessor: Send + Sync {
     fn process(&self, kind: MediaKind, bytes: &[u8]) -> Result<ProcessedEvidence, EvidenceRejection>;
+}
+
+/// Runs an [`EvidenceProcessor`] where a hostile file can neither stall nor crash
+/// the worker: off the async threads, within a time budget, a panic caught and
+/// reported as a rejection.
+#[async_trait]
+pub trait EvidenceSandbox: Send + Sync {
+    async fn process(&self, kind: MediaKind, bytes: Vec<u8>) -> Result<ProcessedEvidence, EvidenceRejection>;
 }
 
 /// Where evidence is kept, encrypted at rest.
@@ -266,11 +292,6 @@ pub struct ReportJob {
 #[error("queue: {0}")]
 pub struct QueueError(pub String);
 
-#[async_trait]
-pub trait ReportQueue: Send + Sync {
-    async fn enqueue(&self, job: &ReportJob) -> Result<(), QueueError>;
-}
-
 /// One cell of the analytics counters: a day (in the range's time zone) × district ×
 /// police station × category × status.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -296,16 +317,6 @@ pub trait AggregateStore: Send + Sync {
         from_day: &str,
         to_day: &str,
     ) -> Result<Vec<(AggregateKey, i64)>, StoreError>;
-}
-
-#[async_trait]
-pub trait OutboundQueue: Send + Sync {
-    async fn enqueue(&self, job: &OutboundJob) -> Result<(), QueueError>;
-}
-
-#[async_trait]
-pub trait MediaQueue: Send + Sync {
-    async fn enqueue(&self, job: &MediaJob) -> Result<(), QueueError>;
 }
 
 /// Why a send failed, as the notifier needs to know it.

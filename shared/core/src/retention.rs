@@ -56,4 +56,6 @@ pub struct SweepReport {
     pub reply_addresses_forgotten: u64,
     pub spurious_reports_purged: u64,
     pub dedupe_records_pruned: u64,
+    /// Queue jobs handled longer ago than the dedupe window.
+    pub done_jobs_pruned: u64,
 }

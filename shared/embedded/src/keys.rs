@@ -69,7 +69,8 @@ impl std::fmt::Debug for LocalKeys {
 
 impl LocalKeys {
     /// Loads the keys from `dir`, creating both key files with fresh random keys on
-    /// first start.
+    /// first start. Key files an older version left readable to others are made the
+    /// owner's alone (0600) first.
     pub fn load_or_create(dir: &Path) -> Result<Self, KeyFileError> {
         let path = dir.join(KEY_FILE);
         let shown = path.display().to_string();
@@ -77,6 +78,12 @@ impl LocalKeys {
             path: shown.clone(),
             source,
         };
+        for file in [&path, &dir.join(CONTACT_SECRET_FILE)] {
+            crate::files::tighten_file(file).map_err(|source| KeyFileError::Io {
+                path: file.display().to_string(),
+                source,
+            })?;
+        }
         match std::fs::read_to_string(&path) {
             Ok(text) => {
                 let bad = |reason: String| KeyFileError::Malformed {
@@ -202,6 +209,10 @@ impl ContactOpener {
     pub fn load(dir: &Path) -> Result<Self, KeyFileError> {
         let path = dir.join(CONTACT_SECRET_FILE);
         let shown = path.display().to_string();
+        crate::files::tighten_file(&path).map_err(|source| KeyFileError::Io {
+            path: shown.clone(),
+            source,
+        })?;
         let text = std::fs::read_to_string(&path).map_err(|source| KeyFileError::Io {
             path: shown.clone(),
             source,

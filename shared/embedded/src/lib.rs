@@ -10,14 +10,16 @@
 //! - [`SqliteQueue`]: durable in-process queues with retries, per-group order and a
 //!   dead-letter state, the same rules as the SQS queues on AWS.
 
+mod files;
 mod keys;
 mod queue;
 mod retention;
 mod store;
 mod vault;
 
+pub use files::create_private_dir;
 pub use keys::{ContactOpener, KeyFileError, LocalKeys, OsEntropy};
-pub use queue::{JobFailure, QueueStats, SqliteQueue, WorkerConfig};
+pub use queue::{QueueStats, SqliteQueue, WorkerConfig};
 pub use retention::sweep;
 pub use store::Store;
 pub use vault::FileVault;

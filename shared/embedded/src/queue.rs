@@ -4,24 +4,14 @@
 
 use crate::{Store, backend};
 use async_trait::async_trait;
-use rusqlite::{OptionalExtension, params};
-use satark_core::ports::{MediaJob, MediaQueue, OutboundJob, OutboundQueue, QueueError, ReportJob, ReportQueue};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use rusqlite::{Connection, OptionalExtension, params};
+use satark_core::clock::Clock;
+use satark_core::jobs::{Envelope, Job, JobError, JobQueue, open_job};
+use satark_core::ports::QueueError;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
-
-/// How a job's handler failed.
-#[derive(Debug, Clone)]
-pub enum JobFailure {
-    /// Try again after a backoff, until the attempts run out.
-    Retry(String),
-    /// Never succeeds: dead-letter it at once.
-    Fatal(String),
-}
 
 /// Retry rules of a worker.
 #[derive(Debug, Clone, Copy)]
@@ -54,13 +44,30 @@ pub struct QueueStats {
     pub dead: u64,
 }
 
-/// A named queue of `J` jobs in the shared database.
+/// Adds a job to its queue, inside whatever transaction `conn` is in. A job whose
+/// dedupe key is queued, or was handled within the dedupe window, is not added again.
+pub(crate) fn insert_job(conn: &Connection, job: &Envelope) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO jobs (queue, group_key, dedupe_key, body) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(queue, dedupe_key) DO NOTHING",
+        params![job.queue.as_str(), job.group, job.dedupe_key, job.body],
+    )
+}
+
+#[async_trait]
+impl JobQueue for Store {
+    async fn send(&self, job: &Envelope) -> Result<(), QueueError> {
+        self.with(|c| insert_job(c, job))
+            .map_err(|e| QueueError(e.to_string()))?;
+        self.wake(job.queue);
+        Ok(())
+    }
+}
+
+/// The worker side of one queue of `J` jobs in the shared database.
 pub struct SqliteQueue<J> {
     store: Store,
-    name: &'static str,
-    wake: Arc<Notify>,
-    group_of: fn(&J) -> String,
-    dedupe_of: fn(&J) -> String,
+    clock: Arc<dyn Clock>,
     _job: PhantomData<fn() -> J>,
 }
 
@@ -68,84 +75,23 @@ impl<J> Clone for SqliteQueue<J> {
     fn clone(&self) -> Self {
         SqliteQueue {
             store: self.store.clone(),
-            name: self.name,
-            wake: self.wake.clone(),
-            group_of: self.group_of,
-            dedupe_of: self.dedupe_of,
+            clock: self.clock.clone(),
             _job: PhantomData,
         }
     }
 }
 
-fn unix_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-impl SqliteQueue<OutboundJob> {
-    /// Outbound messages: one group per conversation, so one informant's replies go in order.
-    pub fn outbound(store: Store) -> Self {
-        Self::new(
-            store,
-            "outbound",
-            |j| j.conversation.as_str().to_string(),
-            |j| j.job_id.clone(),
-        )
-    }
-}
-
-impl SqliteQueue<MediaJob> {
-    /// Media downloads: each job its own group (no ordering needed).
-    pub fn media(store: Store) -> Self {
-        Self::new(
-            store,
-            "media",
-            |j| format!("{}/{}", j.report_id, j.media_key),
-            |j| j.media_key.clone(),
-        )
-    }
-}
-
-impl SqliteQueue<ReportJob> {
-    /// Submitted reports, for the classifier.
-    pub fn reports(store: Store) -> Self {
-        Self::new(
-            store,
-            "reports",
-            |j| j.report_id.to_string(),
-            |j| j.report_id.to_string(),
-        )
-    }
-}
-
-impl<J: Serialize + DeserializeOwned + Send + 'static> SqliteQueue<J> {
-    pub fn new(store: Store, name: &'static str, group_of: fn(&J) -> String, dedupe_of: fn(&J) -> String) -> Self {
+impl<J: Job> SqliteQueue<J> {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
         SqliteQueue {
             store,
-            name,
-            wake: Arc::new(Notify::new()),
-            group_of,
-            dedupe_of,
+            clock,
             _job: PhantomData,
         }
     }
 
-    /// Adds a job; a job with the same dedupe key already queued is not added again.
-    pub fn push(&self, job: &J) -> Result<(), QueueError> {
-        let body = serde_json::to_string(job).map_err(|e| QueueError(e.to_string()))?;
-        self.store
-            .with(|c| {
-                c.execute(
-                    "INSERT INTO jobs (queue, group_key, dedupe_key, body) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT(queue, dedupe_key) DO NOTHING",
-                    params![self.name, (self.group_of)(job), (self.dedupe_of)(job), body],
-                )
-            })
-            .map_err(|e| QueueError(e.to_string()))?;
-        self.wake.notify_one();
-        Ok(())
+    fn name(&self) -> &'static str {
+        J::QUEUE.as_str()
     }
 
     pub fn stats(&self) -> Result<QueueStats, QueueError> {
@@ -154,7 +100,7 @@ impl<J: Serialize + DeserializeOwned + Send + 'static> SqliteQueue<J> {
                 .with(|c| {
                     c.query_row(
                         "SELECT COUNT(*) FROM jobs WHERE queue = ?1 AND state = ?2",
-                        [self.name, state],
+                        [self.name(), state],
                         |r| r.get::<_, i64>(0),
                     )
                 })
@@ -173,20 +119,20 @@ impl<J: Serialize + DeserializeOwned + Send + 'static> SqliteQueue<J> {
             .store
             .with(|c| {
                 let mut stmt = c.prepare("SELECT body FROM jobs WHERE queue = ?1 AND state = 'dead' ORDER BY id")?;
-                let rows = stmt.query_map([self.name], |r| r.get::<_, String>(0))?;
+                let rows = stmt.query_map([self.name()], |r| r.get::<_, String>(0))?;
                 rows.collect::<rusqlite::Result<Vec<String>>>()
             })
             .map_err(|e| QueueError(e.to_string()))?;
         bodies
             .iter()
-            .map(|b| serde_json::from_str(b).map_err(|e| QueueError(e.to_string())))
+            .map(|b| open_job::<J>(b).map_err(|e| QueueError(e.to_string())))
             .collect()
     }
 
     /// The next due job that heads its group: earlier jobs of a group block later ones,
     /// even while they wait for a retry, so order within a group holds.
     fn next_due(&self) -> Result<Option<(i64, String, u32)>, QueueError> {
-        let now = unix_millis();
+        let now = self.clock.now_millis();
         self.store
             .with(|c| {
                 c.query_row(
@@ -195,7 +141,7 @@ impl<J: Serialize + DeserializeOwned + Send + 'static> SqliteQueue<J> {
                        AND j.id = (SELECT MIN(k.id) FROM jobs k
                                    WHERE k.queue = j.queue AND k.group_key = j.group_key AND k.state = 'ready')
                      ORDER BY j.id LIMIT 1",
-                    params![self.name, now],
+                    params![self.name(), now],
                     |r| {
                         Ok((
                             r.get::<_, i64>(0)?,
@@ -214,25 +160,38 @@ impl<J: Serialize + DeserializeOwned + Send + 'static> SqliteQueue<J> {
     pub async fn run<F, Fut>(&self, config: WorkerConfig, handle: F)
     where
         F: Fn(J) -> Fut,
-        Fut: Future<Output = Result<(), JobFailure>>,
+        Fut: Future<Output = Result<(), JobError>>,
     {
+        use futures_util::FutureExt;
+        use tracing::Instrument;
+        let wake = self.store.waker(J::QUEUE);
         loop {
             match self.next_due() {
                 Ok(Some((id, body, attempts))) => {
-                    let outcome = match serde_json::from_str::<J>(&body) {
-                        Ok(job) => handle(job).await,
-                        Err(e) => Err(JobFailure::Fatal(format!("unreadable job: {e}"))),
+                    // One span per job, with nothing that identifies anyone.
+                    let span = tracing::info_span!("job", queue = self.name(), attempt = attempts + 1);
+                    let outcome = match open_job::<J>(&body) {
+                        // A panicking handler fails this attempt, not the worker: the
+                        // job is retried, then dead-lettered, never a crash loop.
+                        Ok(job) => match std::panic::AssertUnwindSafe(handle(job).instrument(span))
+                            .catch_unwind()
+                            .await
+                        {
+                            Ok(outcome) => outcome,
+                            Err(_) => Err(JobError::Retry("the handler panicked".into())),
+                        },
+                        Err(e) => Err(e),
                     };
                     if let Err(e) = self.settle(id, attempts + 1, outcome, &config) {
-                        tracing::error!(queue = self.name, error = %e, "could not record a job's outcome");
+                        tracing::error!(queue = self.name(), error = %e, "could not record a job's outcome");
                         tokio::time::sleep(config.poll).await;
                     }
                 }
                 Ok(None) => {
-                    let _ = tokio::time::timeout(config.poll, self.wake.notified()).await;
+                    let _ = tokio::time::timeout(config.poll, wake.notified()).await;
                 }
                 Err(e) => {
-                    tracing::error!(queue = self.name, error = %e, "queue unavailable");
+                    tracing::error!(queue = self.name(), error = %e, "queue unavailable");
                     tokio::time::sleep(config.poll).await;
                 }
             }
@@ -243,26 +202,40 @@ impl<J: Serialize + DeserializeOwned + Send + 'static> SqliteQueue<J> {
         &self,
         id: i64,
         attempts: u32,
-        outcome: Result<(), JobFailure>,
+        outcome: Result<(), JobError>,
         config: &WorkerConfig,
     ) -> Result<(), QueueError> {
         let result = match outcome {
-            Ok(()) => self.store.with(|c| c.execute("DELETE FROM jobs WHERE id = ?1", [id])),
-            Err(JobFailure::Retry(reason)) if attempts < config.max_attempts => {
+            // Kept as done (not deleted) through the dedupe window, so a resent job with
+            // the same key is recognised and not handled twice; the sweep prunes it.
+            Ok(()) => self.store.with(|c| {
+                c.execute(
+                    "UPDATE jobs SET state = 'done', done_at = ?2 WHERE id = ?1",
+                    params![id, self.clock.now()],
+                )
+            }),
+            Err(JobError::Retry(reason)) if attempts < config.max_attempts => {
                 let backoff = config
                     .first_backoff
                     .saturating_mul(4u32.saturating_pow(attempts - 1))
                     .min(config.max_backoff);
-                tracing::warn!(queue = self.name, attempts, reason = %reason, "job failed; will retry");
+                tracing::warn!(queue = self.name(), attempts, reason = %reason, "job failed; will retry");
                 self.store.with(|c| {
                     c.execute(
                         "UPDATE jobs SET attempts = ?2, not_before = ?3, last_error = ?4 WHERE id = ?1",
-                        params![id, attempts, unix_millis() + backoff.as_millis() as i64, reason],
+                        params![
+                            id,
+                            attempts,
+                            self.clock
+                                .now_millis()
+                                .saturating_add(i64::try_from(backoff.as_millis()).unwrap_or(i64::MAX)),
+                            reason
+                        ],
                     )
                 })
             }
-            Err(JobFailure::Retry(reason) | JobFailure::Fatal(reason)) => {
-                tracing::error!(queue = self.name, attempts, reason = %reason, "job dead-lettered");
+            Err(JobError::Retry(reason) | JobError::Fatal(reason)) => {
+                tracing::error!(queue = self.name(), attempts, reason = %reason, "job dead-lettered");
                 self.store.with(|c| {
                     c.execute(
                         "UPDATE jobs SET attempts = ?2, state = 'dead', last_error = ?3 WHERE id = ?1",
@@ -272,26 +245,5 @@ impl<J: Serialize + DeserializeOwned + Send + 'static> SqliteQueue<J> {
             }
         };
         result.map(|_| ()).map_err(|e| QueueError(backend(e).to_string()))
-    }
-}
-
-#[async_trait]
-impl OutboundQueue for SqliteQueue<OutboundJob> {
-    async fn enqueue(&self, job: &OutboundJob) -> Result<(), QueueError> {
-        self.push(job)
-    }
-}
-
-#[async_trait]
-impl MediaQueue for SqliteQueue<MediaJob> {
-    async fn enqueue(&self, job: &MediaJob) -> Result<(), QueueError> {
-        self.push(job)
-    }
-}
-
-#[async_trait]
-impl ReportQueue for SqliteQueue<ReportJob> {
-    async fn enqueue(&self, job: &ReportJob) -> Result<(), QueueError> {
-        self.push(job)
     }
 }

@@ -33,15 +33,14 @@ pub async fn sweep(
         rows.collect()
     })?;
     for (pseudonym, version, state) in stale {
-        let mut conversation: Conversation =
-            serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut conversation: Conversation = satark_core::records::decode(&state)?;
         let Some(draft) = conversation.draft.take() else {
             continue;
         };
         if conversation.stage.needs_draft() {
             conversation.stage = Stage::Idle;
         }
-        let state = serde_json::to_string(&conversation).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let state = satark_core::records::encode(&conversation)?;
         let updated = store.with(|c| {
             c.execute(
                 "UPDATE conversations SET state = ?3, version = version + 1 WHERE pseudonym = ?1 AND version = ?2",
@@ -87,5 +86,12 @@ pub async fn sweep(
 
     report.dedupe_records_pruned =
         store.with(|c| c.execute("DELETE FROM dedupe WHERE seen_at < ?1", [now - policy.dedupe]))? as u64;
+    // Handled jobs are kept as long as dedupe records, so a resend is recognised.
+    report.done_jobs_pruned = store.with(|c| {
+        c.execute(
+            "DELETE FROM jobs WHERE state = 'done' AND done_at < ?1",
+            [now - policy.dedupe],
+        )
+    })? as u64;
     Ok(report)
 }

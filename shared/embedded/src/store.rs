@@ -5,17 +5,31 @@ use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use satark_core::conversation::Conversation;
 use satark_core::ids::{Pseudonym, ReferenceCode, ReportId};
+use satark_core::jobs::{Envelope, QueueName};
 use satark_core::ports::{
     AggregateKey, AggregateStore, AuditEntry, AuditLog, ConversationRecord, ConversationStore, DedupeStore,
     MessageCommit, ReportStore, SealedAddress, StoreError,
 };
+use satark_core::records::{decode, encode};
 use satark_core::report::{Report, ReportStatus, StationChoice, Verdict};
+use satark_core::retention::RetentionPolicy;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use tokio::sync::Notify;
 
-/// Dedupe records are kept this long: WhatsApp redelivers for up to seven days.
-pub const DEDUPE_RETENTION_SECS: i64 = 8 * 24 * 60 * 60;
+/// Claims `key` at `now` inside whatever transaction `conn` is in: `true` if it was
+/// free, or held only by a claim older than the dedupe period (which counts as absent
+/// on every adapter, pruned or not).
+fn claim_key(conn: &Connection, key: &str, now: i64) -> rusqlite::Result<bool> {
+    let period = RetentionPolicy::default().dedupe;
+    conn.execute(
+        "INSERT INTO dedupe (key, seen_at) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET seen_at = excluded.seen_at WHERE dedupe.seen_at < ?3",
+        params![key, now, now.saturating_sub(period)],
+    )
+    .map(|changed| changed == 1)
+}
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS conversations (
@@ -76,6 +90,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     not_before  INTEGER NOT NULL DEFAULT 0,
     state       TEXT NOT NULL DEFAULT 'ready',
     last_error  TEXT,
+    done_at     INTEGER,
     UNIQUE (queue, dedupe_key)
 );
 CREATE INDEX IF NOT EXISTS jobs_ready ON jobs(queue, state, group_key, id);
@@ -87,7 +102,13 @@ CREATE INDEX IF NOT EXISTS jobs_ready ON jobs(queue, state, group_key, id);
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
     claims: Arc<AtomicU64>,
+    /// Wakes each queue's worker when a job is added.
+    wakers: Arc<[Notify; 3]>,
 }
+
+/// Columns added after a table was first created: databases made by earlier versions
+/// gain them at open (`CREATE TABLE IF NOT EXISTS` leaves an existing table alone).
+const ADDED_COLUMNS: [(&str, &str, &str); 1] = [("jobs", "done_at", "INTEGER")];
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -96,17 +117,27 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path`.
+    /// Opens (creating if needed) the database at `path`. The database file and its
+    /// `-wal`, `-shm` and `-journal` files are the owner's alone (0600), missing
+    /// directories are created 0700 (see `files`).
     pub fn open(path: &Path) -> Result<Self, EmbeddedError> {
+        let io = |shown: &Path| {
+            let shown = shown.display().to_string();
+            move |source| EmbeddedError::Io { path: shown, source }
+        };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| EmbeddedError::Io {
-                path: dir.display().to_string(),
-                source,
-            })?;
+            crate::files::create_dirs(dir).map_err(io(dir))?;
         }
+        crate::files::create_private_file(path).map_err(io(path))?;
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            let side = std::path::PathBuf::from(side);
+            crate::files::tighten_file(&side).map_err(io(&side))?;
+        }
         Self::init(conn)
     }
 
@@ -118,25 +149,49 @@ impl Store {
     fn init(conn: Connection) -> Result<Self, EmbeddedError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        for (table, column, kind) in ADDED_COLUMNS {
+            let present: bool = conn.query_row(
+                &format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = ?1"),
+                [column],
+                |r| r.get::<_, i64>(0).map(|n| n > 0),
+            )?;
+            if !present {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+            }
+        }
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             claims: Arc::new(AtomicU64::new(0)),
+            wakers: Arc::new([Notify::new(), Notify::new(), Notify::new()]),
         })
     }
 
+    /// The connection. A panic elsewhere while it was held does not take the store
+    /// down with it: an open transaction was rolled back when its guard unwound, so
+    /// the connection is sound, and the poison is cleared.
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
-        self.conn
-            .lock()
-            .map_err(|_| StoreError::Backend("database lock poisoned".into()))
+        Ok(self.conn.lock().unwrap_or_else(|poisoned| {
+            self.conn.clear_poison();
+            poisoned.into_inner()
+        }))
     }
 
     /// Runs `f` with the connection.
     pub(crate) fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| StoreError::Backend("database lock poisoned".into()))?;
+        let conn = self.lock()?;
         f(&conn).map_err(backend)
+    }
+
+    pub(crate) fn waker(&self, queue: QueueName) -> &Notify {
+        match queue {
+            QueueName::Outbound => &self.wakers[0],
+            QueueName::Media => &self.wakers[1],
+            QueueName::Reports => &self.wakers[2],
+        }
+    }
+
+    pub(crate) fn wake(&self, queue: QueueName) {
+        self.waker(queue).notify_one();
     }
 
     /// Sets a report's status (the dashboard's job in later work; tests use it now).
@@ -149,9 +204,9 @@ impl Store {
             .optional()
         })?;
         let Some(body) = report else { return Ok(false) };
-        let mut report: Report = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut report: Report = decode(&body)?;
         report.status = status;
-        let body = serde_json::to_string(&report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let body = encode(&report)?;
         let closed_at = (status == ReportStatus::Closed).then_some(now);
         self.with(|c| {
             c.execute(
@@ -200,7 +255,7 @@ fn save_conversation(
     reply_address: Option<&SealedAddress>,
     expected_version: Option<u64>,
 ) -> Result<u64, StoreError> {
-    let state = serde_json::to_string(conversation).map_err(corrupt)?;
+    let state = encode(conversation)?;
     let address = reply_address.map(serde_json::to_string).transpose().map_err(corrupt)?;
     let updated_at = conversation.last_inbound_at.unwrap_or(0);
     let (written, version) = match expected_version {
@@ -238,7 +293,7 @@ fn save_conversation(
 
 /// Stores a report (idempotent on its id; a used reference code is `ReferenceTaken`).
 fn insert_report(conn: &Connection, report: &Report, informant: &Pseudonym) -> Result<(), StoreError> {
-    let body = serde_json::to_string(report).map_err(corrupt)?;
+    let body = encode(report)?;
     let result = conn.execute(
         "INSERT INTO reports (id, reference, informant, district, station, category, status, submitted_at, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO NOTHING",
@@ -287,7 +342,7 @@ impl ConversationStore for Store {
         let Some((state, address, version)) = row else {
             return Ok(None);
         };
-        let conversation: Conversation = serde_json::from_str(&state).map_err(corrupt)?;
+        let conversation: Conversation = decode(&state)?;
         let reply_address = match address {
             Some(a) => Some(serde_json::from_str::<SealedAddress>(&a).map_err(corrupt)?),
             None => None,
@@ -314,13 +369,7 @@ impl ConversationStore for Store {
         let mut conn = self.lock()?;
         // Dropped without `commit()`, the transaction rolls back: all or nothing.
         let tx = conn.transaction().map_err(backend)?;
-        let claimed = tx
-            .execute(
-                "INSERT INTO dedupe (key, seen_at) VALUES (?1, ?2) ON CONFLICT(key) DO NOTHING",
-                params![commit.message_key, commit.now],
-            )
-            .map_err(backend)?;
-        if claimed == 0 {
+        if !claim_key(&tx, commit.message_key, commit.now).map_err(backend)? {
             return Err(StoreError::AlreadyProcessed);
         }
         let version = save_conversation(
@@ -333,8 +382,21 @@ impl ConversationStore for Store {
         for report in commit.reports {
             insert_report(&tx, report, commit.who)?;
         }
+        // The queues live in this database: the outbox is the queue itself, and the
+        // jobs are queued in the same transaction as everything else.
+        for job in commit.jobs {
+            crate::queue::insert_job(&tx, job).map_err(backend)?;
+        }
         tx.commit().map_err(backend)?;
+        for job in commit.jobs {
+            self.wake(job.queue);
+        }
         Ok(version)
+    }
+
+    async fn outbox(&self, _message_key: &str) -> Result<Vec<Envelope>, StoreError> {
+        // Queued by the commit itself: nothing can be pending.
+        Ok(vec![])
     }
 }
 
@@ -343,15 +405,22 @@ impl DedupeStore for Store {
     async fn claim(&self, key: &str, now: i64) -> Result<bool, StoreError> {
         // Prune expired records now and then, not on every message.
         if self.claims.fetch_add(1, Ordering::Relaxed).is_multiple_of(256) {
-            self.with(|c| c.execute("DELETE FROM dedupe WHERE seen_at < ?1", [now - DEDUPE_RETENTION_SECS]))?;
+            let period = RetentionPolicy::default().dedupe;
+            self.with(|c| c.execute("DELETE FROM dedupe WHERE seen_at < ?1", [now.saturating_sub(period)]))?;
         }
-        let inserted = self.with(|c| {
-            c.execute(
-                "INSERT INTO dedupe (key, seen_at) VALUES (?1, ?2) ON CONFLICT(key) DO NOTHING",
-                params![key, now],
+        self.with(|c| claim_key(c, key, now))
+    }
+
+    async fn seen(&self, key: &str, now: i64) -> Result<bool, StoreError> {
+        let period = RetentionPolicy::default().dedupe;
+        self.with(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM dedupe WHERE key = ?1 AND seen_at >= ?2",
+                params![key, now.saturating_sub(period)],
+                |r| r.get::<_, i64>(0),
             )
-        })?;
-        Ok(inserted == 1)
+        })
+        .map(|n| n > 0)
     }
 
     async fn release(&self, key: &str) -> Result<(), StoreError> {
@@ -380,7 +449,7 @@ impl ReportStore for Store {
             })
             .optional()
         })?;
-        body.map(|b| serde_json::from_str(&b).map_err(corrupt)).transpose()
+        Ok(body.map(|b| decode(&b)).transpose()?)
     }
 
     async fn status_for(
@@ -396,10 +465,7 @@ impl ReportStore for Store {
             )
             .optional()
         })?;
-        Ok(body
-            .map(|b| serde_json::from_str::<Report>(&b).map_err(corrupt))
-            .transpose()?
-            .map(|r| r.status))
+        Ok(body.map(|b| decode::<Report>(&b)).transpose()?.map(|r| r.status))
     }
 
     async fn list_recent(&self, limit: usize) -> Result<Vec<Report>, StoreError> {
@@ -408,10 +474,7 @@ impl ReportStore for Store {
             let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
             rows.collect::<rusqlite::Result<Vec<String>>>()
         })?;
-        bodies
-            .iter()
-            .map(|b| serde_json::from_str(b).map_err(corrupt))
-            .collect()
+        bodies.iter().map(|b| decode(b).map_err(StoreError::from)).collect()
     }
 }
 
@@ -470,7 +533,7 @@ impl AggregateStore for Store {
 #[async_trait]
 impl AuditLog for Store {
     async fn append(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        let json = serde_json::to_string(entry).map_err(corrupt)?;
+        let json = encode(entry)?;
         self.with(|c| c.execute("INSERT INTO audit (at, entry) VALUES (?1, ?2)", params![entry.at, json]))
             .map(|_| ())
     }
@@ -481,6 +544,6 @@ impl AuditLog for Store {
             let rows = stmt.query_map([limit as i64], |r| r.get(0))?;
             rows.collect()
         })?;
-        rows.iter().map(|r| serde_json::from_str(r).map_err(corrupt)).collect()
+        rows.iter().map(|r| decode(r).map_err(StoreError::from)).collect()
     }
 }

@@ -53,10 +53,25 @@ impl EvidenceVault for FileVault {
         .map_err(backend)?;
         let path = dir.join(Self::file_name(&record.media_key));
         let tmp = path.with_extension("tmp");
-        tokio::fs::create_dir_all(&dir).await.map_err(backend)?;
-        tokio::fs::write(&tmp, &sealed).await.map_err(backend)?;
+        // The owner's alone, like the rest of the data directory (see `files`).
+        let mut dirs = tokio::fs::DirBuilder::new();
+        dirs.recursive(true);
+        #[cfg(unix)]
+        dirs.mode(0o700);
+        dirs.create(&dir).await.map_err(backend)?;
+        let mut file = tokio::fs::OpenOptions::new();
+        file.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        file.mode(0o600);
+        let mut file = file.open(&tmp).await.map_err(backend)?;
+        // Flushed before the rename: tokio finishes a write in the background otherwise.
+        tokio::io::AsyncWriteExt::write_all(&mut file, &sealed)
+            .await
+            .map_err(backend)?;
+        tokio::io::AsyncWriteExt::flush(&mut file).await.map_err(backend)?;
+        drop(file);
         tokio::fs::rename(&tmp, &path).await.map_err(backend)?;
-        let json = serde_json::to_string(record).map_err(backend)?;
+        let json = satark_core::records::encode(record)?;
         self.store.with(|c| {
             c.execute(
                 "INSERT INTO media (report_id, media_key, record) VALUES (?1, ?2, ?3)
@@ -74,7 +89,7 @@ impl EvidenceVault for FileVault {
             rows.collect::<rusqlite::Result<Vec<String>>>()
         })?;
         rows.iter()
-            .map(|r| serde_json::from_str(r).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .map(|r| satark_core::records::decode(r).map_err(StoreError::from))
             .collect()
     }
 

@@ -24,6 +24,7 @@ pub struct DashboardState {
     pub range: Arc<RangeConfig>,
     /// Every view of a report is recorded before it is shown.
     pub audit: Arc<dyn AuditLog>,
+    pub clock: Arc<dyn satark_core::clock::Clock>,
 }
 
 /// The dashboard routes, under `/api`.
@@ -99,7 +100,7 @@ async fn detail(
     match state.reports.get(&id).await {
         Ok(Some(report)) if officer.can_see(&report, &state.range) => {
             let entry = AuditEntry {
-                at: now(),
+                at: state.clock.now(),
                 actor: officer.subject.clone(),
                 action: "report.view".into(),
                 report_id: Some(report.id.clone()),
@@ -118,13 +119,6 @@ async fn detail(
             error(StatusCode::SERVICE_UNAVAILABLE, "reports are unavailable, try again")
         }
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 /// The audit log, for the range office only (others: 404, as if it did not exist).

@@ -13,6 +13,7 @@ use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use satark_core::clock::Clock;
 use satark_core::service::Intake;
 use satark_whatsapp::{parse_payload, verify_handshake, verify_signature};
 use std::collections::HashMap;
@@ -29,16 +30,8 @@ pub struct WebhookState {
     pub intake: Arc<Intake>,
     pub app_secret: Arc<[u8]>,
     pub verify_token: Arc<str>,
-    /// Unix seconds now (a function so tests can move time).
-    pub clock: fn() -> i64,
-}
-
-/// Seconds since the epoch, by the system clock.
-pub fn system_clock() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    /// Where "now" comes from (a fixed clock in tests).
+    pub clock: Arc<dyn Clock>,
 }
 
 /// The webhook routes.
@@ -73,10 +66,20 @@ struct Tally {
     statuses: usize,
     errors: usize,
     skipped: usize,
+    /// Older than the dedupe window: a replay (or a redelivery we can no longer tell
+    /// from one), answered and dropped.
+    stale: usize,
     failed: usize,
 }
 
 async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    use tracing::Instrument;
+    // One span per delivery, with its size only: nothing in it identifies anyone.
+    let span = tracing::info_span!("webhook_delivery", bytes = body.len());
+    deliver(state, headers, body).instrument(span).await
+}
+
+async fn deliver(state: WebhookState, headers: HeaderMap, body: Bytes) -> StatusCode {
     let signature = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
     if !verify_signature(&state.app_secret, signature, &body) {
         tracing::warn!(
@@ -96,7 +99,8 @@ async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: By
             return StatusCode::OK;
         }
     };
-    let now = (state.clock)();
+    let now = state.clock.now();
+    let dedupe_window = satark_core::retention::RetentionPolicy::default().dedupe;
     let mut tally = Tally::default();
     for entry in &payload.entry {
         for change in &entry.changes {
@@ -113,6 +117,15 @@ async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: By
                 if inbound.message_id.is_empty() {
                     // Without an id we cannot deduplicate; answering could double a reply.
                     tally.skipped += 1;
+                    continue;
+                }
+                if message
+                    .timestamp
+                    .is_some_and(|sent| sent < now.saturating_sub(dedupe_window))
+                {
+                    // Its dedupe record may be gone: processing it could act twice on one
+                    // message, or on a payload replayed by whoever captured it.
+                    tally.stale += 1;
                     continue;
                 }
                 match state.intake.handle(&identity(sender), inbound, now).await {
@@ -141,6 +154,7 @@ async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: By
         statuses = tally.statuses,
         errors = tally.errors,
         skipped = tally.skipped,
+        stale = tally.stale,
         failed = tally.failed,
         "webhook delivery"
     );

@@ -2,16 +2,19 @@
 //! cold start) and returns what the runtime serves.
 
 use crate::secrets::{SecretError, WhatsAppSecrets};
-use crate::sqs::{SqsHandler, process_batch};
+use crate::sqs::{DeadLetters, SqsHandler, process_batch};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use rand::RngCore;
 use satark_aws::{AwsConfig, AwsError};
+use satark_core::clock::{Clock, SystemClock};
 use satark_core::i18n::Catalog;
+use satark_core::jobs::open_job;
 use satark_core::ports::{Entropy, MediaJob, OutboundJob, ReportJob};
 use satark_core::range::RangeConfig;
 use satark_core::service::{Classifier, Intake, IntakePorts, MediaIngest, Notifier};
+use satark_http::evidence::BlockingSandbox;
 use satark_http::graph::{GraphMediaSource, GraphMessenger};
-use satark_http::webhook::{WebhookState, system_clock, webhook_router as router};
+use satark_http::webhook::{WebhookState, webhook_router as router};
 use satark_whatsapp::{GraphClient, GraphConfig};
 use std::sync::Arc;
 use std::time::Duration;
@@ -116,14 +119,23 @@ impl Entropy for OsEntropy {
 /// The webhook function: the same axum router `satark serve` runs, on AWS adapters.
 /// Holds the pseudonym key and the contact key's `Encrypt` only.
 pub async fn webhook_router(aws: &AwsConfig, secrets: &WhatsAppSecrets) -> Result<axum::Router, SetupError> {
+    webhook_router_with(aws, secrets, Arc::new(aws.job_queue()), Arc::new(SystemClock)).await
+}
+
+/// The webhook function with its queues and clock given: tests fix the date, and the
+/// fault-injection tests wrap the real SQS adapter to fail or stall after the commit.
+pub async fn webhook_router_with(
+    aws: &AwsConfig,
+    secrets: &WhatsAppSecrets,
+    jobs: Arc<dyn satark_core::jobs::JobQueue>,
+    clock: Arc<dyn Clock>,
+) -> Result<axum::Router, SetupError> {
     let store = Arc::new(aws.store()?);
     let intake = Intake::new(
         IntakePorts {
             conversations: store.clone(),
             reports: store,
-            outbound: Arc::new(aws.outbound_queue()?),
-            media: Arc::new(aws.media_queue()?),
-            submitted: Arc::new(aws.reports_queue()?),
+            jobs,
             pseudonyms: Arc::new(aws.pseudonymizer().await?),
             sealer: Arc::new(aws.sealer()?),
             entropy: Arc::new(OsEntropy),
@@ -136,20 +148,30 @@ pub async fn webhook_router(aws: &AwsConfig, secrets: &WhatsAppSecrets) -> Resul
         intake: Arc::new(intake),
         app_secret: Arc::from(secrets.app_secret.as_bytes()),
         verify_token: Arc::from(secrets.verify_token.as_str()),
-        clock: system_clock,
+        clock,
     }))
+}
+
+/// Where a function's fatal jobs go: `SATARK_DEAD_LETTER_QUEUE_URL`.
+fn dead_letters(aws: &AwsConfig) -> DeadLetters {
+    let url = std::env::var("SATARK_DEAD_LETTER_QUEUE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty());
+    DeadLetters::new(aws.sqs().clone(), url)
 }
 
 /// The notifier function: the only holder of the contact key's `Decrypt`.
 pub struct NotifierApp {
     notifier: Notifier,
+    dead_letters: DeadLetters,
 }
 
 impl NotifierApp {
     pub fn new(aws: &AwsConfig, settings: &LambdaSettings, secrets: &WhatsAppSecrets) -> Result<Self, SetupError> {
         let messenger = GraphMessenger::new(settings.graph(secrets)?);
         Ok(NotifierApp {
-            notifier: Notifier::new(Arc::new(aws.opener()?), Arc::new(messenger)),
+            notifier: Notifier::new(Arc::new(aws.opener()?), Arc::new(messenger), Arc::new(aws.store()?)),
+            dead_letters: dead_letters(aws),
         })
     }
 }
@@ -158,9 +180,10 @@ impl SqsHandler for NotifierApp {
     /// Sends every job of the batch; failures go back to the queue (in order, per
     /// informant: the outbound queue is FIFO).
     async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        process_batch(event, |body| async move {
-            let job: OutboundJob = serde_json::from_str(&body).map_err(|e| format!("unreadable job: {e}"))?;
-            self.notifier.deliver(&job).await.map(|_| ()).map_err(|e| e.to_string())
+        process_batch(event, &self.dead_letters, |body| async move {
+            let job: OutboundJob = open_job(&body)?;
+            self.notifier.deliver(&job, SystemClock.now()).await?;
+            Ok(())
         })
         .await
     }
@@ -169,6 +192,7 @@ impl SqsHandler for NotifierApp {
 /// The media function: download, check, strip, hash, store.
 pub struct MediaApp {
     ingest: MediaIngest,
+    dead_letters: DeadLetters,
 }
 
 impl MediaApp {
@@ -180,23 +204,24 @@ impl MediaApp {
                 vault: Arc::new(aws.vault()?),
                 reports: store.clone(),
                 conversations: store,
-                outbound: Arc::new(aws.outbound_queue()?),
+                jobs: Arc::new(aws.job_queue()),
                 catalog: Arc::new(Catalog::load()?),
-                processor: Arc::new(satark_media::MediaProcessor),
+                processor: Arc::new(BlockingSandbox::new(
+                    Arc::new(satark_media::MediaProcessor),
+                    satark_http::evidence::DEFAULT_BUDGET,
+                )),
             },
+            dead_letters: dead_letters(aws),
         })
     }
 }
 
 impl SqsHandler for MediaApp {
     async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        process_batch(event, |body| async move {
-            let job: MediaJob = serde_json::from_str(&body).map_err(|e| format!("unreadable job: {e}"))?;
-            self.ingest
-                .ingest(&job, system_clock())
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+        process_batch(event, &self.dead_letters, |body| async move {
+            let job: MediaJob = open_job(&body)?;
+            self.ingest.ingest(&job, SystemClock.now()).await?;
+            Ok(())
         })
         .await
     }
@@ -205,6 +230,7 @@ impl SqsHandler for MediaApp {
 /// The classifier function: counts each submitted report once in the aggregates.
 pub struct ClassifierApp {
     classifier: Classifier,
+    dead_letters: DeadLetters,
 }
 
 impl ClassifierApp {
@@ -217,18 +243,16 @@ impl ClassifierApp {
                 idempotency: store,
                 range: Arc::new(RangeConfig::default_range()?),
             },
+            dead_letters: dead_letters(aws),
         })
     }
 }
 
 impl SqsHandler for ClassifierApp {
     async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        process_batch(event, |body| async move {
-            let job: ReportJob = serde_json::from_str(&body).map_err(|e| format!("unreadable job: {e}"))?;
-            self.classifier
-                .classify(&job, system_clock())
-                .await
-                .map_err(|e| e.to_string())
+        process_batch(event, &self.dead_letters, |body| async move {
+            let job: ReportJob = open_job(&body)?;
+            Ok(self.classifier.classify(&job, SystemClock.now()).await?)
         })
         .await
     }
@@ -242,6 +266,7 @@ pub fn dashboard_router(aws: &AwsConfig) -> Result<axum::Router, SetupError> {
         reports: Arc::new(aws.reports_only_store()?),
         range: Arc::new(RangeConfig::default_range()?),
         audit: Arc::new(aws.audit_log()?),
+        clock: Arc::new(SystemClock),
     }))
 }
 

@@ -12,6 +12,6 @@ pub mod sqs;
 
 pub use apps::{
     ClassifierApp, LambdaSettings, MediaApp, NotifierApp, SetupError, dashboard_app, dashboard_router, start,
-    start_with_whatsapp, webhook_router,
+    start_with_whatsapp, webhook_router, webhook_router_with,
 };
 pub use sqs::{SqsHandler, serve_sqs};

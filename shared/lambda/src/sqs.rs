@@ -1,20 +1,70 @@
 //! SQS batches with partial failures: a failed message is retried (and, after the
 //! queue's maxReceiveCount, dead-lettered) without redelivering the whole batch.
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use satark_core::jobs::JobError;
 use std::collections::HashSet;
 use std::future::Future;
+use tracing::Instrument;
 
-/// Runs `handle` on every message body and reports the ones that failed. On a FIFO
-/// queue, once a message of a group fails, the group's later messages in the batch
-/// are reported failed unprocessed, so one informant's messages never overtake
-/// each other.
-pub async fn process_batch<F, Fut, E>(event: SqsEvent, handle: F) -> SqsBatchResponse
+/// Where a job that can never succeed goes at once ([`JobError::Fatal`]), instead of
+/// being retried until SQS's redrive policy moves it (on the outbound FIFO queue, a
+/// retried message blocks its informant's later messages all that time).
+#[derive(Debug, Clone, Default)]
+pub struct DeadLetters {
+    target: Option<(satark_aws::aws_sdk_sqs::Client, String)>,
+}
+
+impl DeadLetters {
+    /// `SATARK_DEAD_LETTER_QUEUE_URL`; `None`: fatal jobs are retried like any
+    /// failure and reach the dead-letter queue by the redrive policy.
+    pub fn new(client: satark_aws::aws_sdk_sqs::Client, url: Option<String>) -> Self {
+        DeadLetters {
+            target: url.map(|u| (client, u)),
+        }
+    }
+
+    /// Moves a message to the dead-letter queue; `false` if it could not be moved.
+    async fn put(&self, record: &SqsMessage, body: &str, reason: &str) -> bool {
+        let Some((client, url)) = &self.target else {
+            return false;
+        };
+        let reason = satark_aws::aws_sdk_sqs::types::MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(reason.chars().take(256).collect::<String>())
+            .build()
+            .ok();
+        let mut send = client
+            .send_message()
+            .queue_url(url)
+            .message_body(body)
+            .set_message_attributes(reason.map(|r| std::collections::HashMap::from([("reason".to_string(), r)])));
+        if let Some(group) = record.attributes.get("MessageGroupId") {
+            send = send
+                .message_group_id(group)
+                .message_deduplication_id(record.message_id.clone().unwrap_or_default());
+        }
+        match send.send().await {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::error!(error = %satark_aws::aws_sdk_sqs::error::DisplayErrorContext(&e), "could not dead-letter a job");
+                false
+            }
+        }
+    }
+}
+
+/// Runs `handle` on every message body and reports the ones that failed. A
+/// [`JobError::Retry`] (or a panic) goes back to the queue; a [`JobError::Fatal`] is
+/// moved to the dead-letter queue at once when one is configured. On a FIFO queue,
+/// once a message of a group fails, the group's later messages in the batch are
+/// reported failed unprocessed, so one informant's messages never overtake each other.
+pub async fn process_batch<F, Fut>(event: SqsEvent, dead_letters: &DeadLetters, handle: F) -> SqsBatchResponse
 where
     F: Fn(String) -> Fut,
-    Fut: Future<Output = Result<(), E>>,
-    E: std::fmt::Display,
+    Fut: Future<Output = Result<(), JobError>>,
 {
+    use futures_util::FutureExt;
     let mut response = SqsBatchResponse::default();
     let mut failed_groups: HashSet<String> = HashSet::new();
     for record in event.records {
@@ -22,15 +72,44 @@ where
         let group = record.attributes.get("MessageGroupId").cloned();
         let blocked = group.as_ref().is_some_and(|g| failed_groups.contains(g));
         let outcome = if blocked {
-            Err("an earlier message of its group failed".to_string())
+            Err(JobError::Retry("an earlier message of its group failed".into()))
         } else {
-            match record.body {
-                Some(body) => handle(body).await.map_err(|e| e.to_string()),
-                None => Err("message without a body".to_string()),
+            match &record.body {
+                Some(body) => {
+                    let span = tracing::info_span!(
+                        "job",
+                        receive_count = record
+                            .attributes
+                            .get("ApproximateReceiveCount")
+                            .map(String::as_str)
+                            .unwrap_or("?")
+                    );
+                    match std::panic::AssertUnwindSafe(handle(body.clone()).instrument(span))
+                        .catch_unwind()
+                        .await
+                    {
+                        Ok(outcome) => outcome,
+                        Err(_) => Err(JobError::Retry("the handler panicked".into())),
+                    }
+                }
+                None => Err(JobError::Fatal("message without a body".into())),
             }
         };
-        if let Err(reason) = outcome {
-            tracing::warn!(reason = %reason, "queue message failed; SQS will redeliver it");
+        let failed = match outcome {
+            Ok(()) => false,
+            Err(JobError::Fatal(reason)) => {
+                let moved = dead_letters
+                    .put(&record, record.body.as_deref().unwrap_or_default(), &reason)
+                    .await;
+                tracing::error!(reason = %reason, dead_lettered = moved, "queue message cannot succeed");
+                !moved
+            }
+            Err(JobError::Retry(reason)) => {
+                tracing::warn!(reason = %reason, "queue message failed; SQS will redeliver it");
+                true
+            }
+        };
+        if failed {
             if let Some(g) = group {
                 failed_groups.insert(g);
             }
@@ -83,11 +162,21 @@ mod tests {
             message("3", Some("a"), "ok"),
             message("4", Some("b"), "ok"),
             message("5", None, "fail"),
+            message("6", None, "panic"),
+            message("7", None, "fatal"),
+            message("8", None, "ok"),
         ];
         let seen = std::sync::Mutex::new(vec![]);
-        let response = process_batch(event, |body| {
+        let response = process_batch(event, &DeadLetters::default(), |body| {
             seen.lock().map(|mut s| s.push(body.clone())).ok();
-            async move { if body == "fail" { Err("no") } else { Ok(()) } }
+            async move {
+                match body.as_str() {
+                    "fail" => Err(JobError::Retry("no".into())),
+                    "fatal" => Err(JobError::Fatal("never".into())),
+                    "panic" => panic!("a handler bug"),
+                    _ => Ok(()),
+                }
+            }
         })
         .await;
         let failed: Vec<_> = response
@@ -95,10 +184,12 @@ mod tests {
             .iter()
             .map(|f| f.item_identifier.as_str())
             .collect();
-        assert_eq!(failed, ["2", "3", "5"]);
+        // A panic fails its own message only; a fatal one without a dead-letter queue
+        // configured is left to the redrive policy.
+        assert_eq!(failed, ["2", "3", "5", "6", "7"]);
         assert_eq!(
             seen.lock().map(|s| s.len()).unwrap_or(0),
-            4,
+            7,
             "message 3 was not processed out of order"
         );
     }

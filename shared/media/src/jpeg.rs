@@ -1,49 +1,60 @@
-//! JPEG: drop EXIF, XMP, IPTC, comments and appended images; keep the orientation.
+//! JPEG: keep only the segments decoding needs, plus a minimal orientation.
 //!
 //! A JPEG is a run of marker segments; after each start-of-scan comes entropy-coded
 //! data in which 0xFF is always followed by 0x00 (stuffing) or a restart marker, so
-//! the next real marker can be found by scanning. Segments that carry metadata are
-//! dropped; everything that affects decoding is copied byte for byte. Whatever follows
-//! the end-of-image marker (phones append depth maps and second images, with their
-//! own EXIF) is dropped too.
+//! the next real marker can be found by scanning. The allow-list is what a decoder
+//! reads: frame headers (SOFn), Huffman and arithmetic tables (DHT, DAC), quantisation
+//! tables (DQT), restart interval (DRI), scans (SOS and their data), DNL and EOI.
+//! Everything else goes: all APPn segments (EXIF, XMP, IPTC, JFIF and JFXX with their
+//! thumbnails, the ICC profile, MPF, maker segments), comments, and whatever follows
+//! the end-of-image marker (phones append depth maps and second images with their own
+//! EXIF). Two things are rebuilt from scratch, in place, rather than copied: the EXIF
+//! orientation (so the picture still shows the right way up) and Adobe's colour
+//! transform flag (without which an RGB or CMYK JPEG would decode with wrong colours).
 
-use crate::{MediaError, malformed};
+use crate::bytes::{OrMalformed, be_u16, be_u32, to_usize};
+use crate::{MediaError, bytes::note, malformed};
 
+const F: &str = "JPEG";
 const SOI: u8 = 0xD8;
 const EOI: u8 = 0xD9;
 const SOS: u8 = 0xDA;
 const APP1: u8 = 0xE1;
-const APP2: u8 = 0xE2;
+const APP14: u8 = 0xEE;
 const COM: u8 = 0xFE;
+
+/// Segments copied as they are: SOF0-3, 5-7, 9-11, 13-15, DHT, DAC, DQT, DNL, DRI
+/// and SOS.
+fn decoding_needs(marker: u8) -> bool {
+    matches!(marker, 0xC0..=0xCF | 0xDA..=0xDD) && marker != 0xC8
+}
 
 pub(crate) fn strip(input: &[u8]) -> Result<(Vec<u8>, Vec<&'static str>), MediaError> {
     if input.get(..2) != Some(&[0xFF, SOI]) {
-        return Err(malformed("JPEG", "no start-of-image marker"));
+        return Err(malformed(F, "no start-of-image marker"));
     }
     let mut out = Vec::with_capacity(input.len());
     out.extend_from_slice(&[0xFF, SOI]);
     let mut removed = vec![];
-    let mut orientation: Option<u16> = None;
-    let mut wrote_orientation = false;
+    let (mut wrote_orientation, mut wrote_adobe) = (false, false);
+    let (mut frame, mut scan) = (false, false);
     let mut pos = 2;
     loop {
         // Find the next marker (skipping fill bytes).
-        if pos >= input.len() {
-            return Err(malformed("JPEG", "ends without end-of-image"));
-        }
-        if input[pos] != 0xFF {
-            return Err(malformed("JPEG", format!("expected a marker at byte {pos}")));
+        if input.get(pos) != Some(&0xFF) {
+            return Err(malformed(F, format!("expected a marker at byte {pos}")));
         }
         while input.get(pos + 1) == Some(&0xFF) {
             pos += 1;
         }
-        let marker = *input
-            .get(pos + 1)
-            .ok_or_else(|| malformed("JPEG", "truncated marker"))?;
+        let marker = *input.get(pos + 1).or_bad(F, "truncated marker")?;
         if marker == EOI {
+            if !(frame && scan) {
+                return Err(malformed(F, "no image before end-of-image"));
+            }
             out.extend_from_slice(&[0xFF, EOI]);
             if pos + 2 < input.len() {
-                removed.push("trailing data");
+                note(&mut removed, "trailing data");
             }
             break;
         }
@@ -53,72 +64,66 @@ pub(crate) fn strip(input: &[u8]) -> Result<(Vec<u8>, Vec<&'static str>), MediaE
             pos += 2;
             continue;
         }
-        let len = usize::from(u16::from_be_bytes([
-            *input
-                .get(pos + 2)
-                .ok_or_else(|| malformed("JPEG", "truncated segment"))?,
-            *input
-                .get(pos + 3)
-                .ok_or_else(|| malformed("JPEG", "truncated segment"))?,
-        ]));
+        if marker == SOI || marker == 0x00 {
+            return Err(malformed(F, "unexpected marker"));
+        }
+        let len = usize::from(be_u16(input, pos + 2).or_bad(F, "truncated segment")?);
         if len < 2 {
-            return Err(malformed("JPEG", "segment length below 2"));
+            return Err(malformed(F, "segment length below 2"));
         }
         let end = pos + 2 + len;
-        let segment = input
-            .get(pos..end)
-            .ok_or_else(|| malformed("JPEG", "segment runs past the end"))?;
-        let payload = &segment[4..];
-        let drop = match marker {
-            APP1 if payload.starts_with(b"Exif\0") => {
-                orientation = orientation.or_else(|| exif_orientation(&payload[6.min(payload.len())..]));
-                Some("exif")
-            }
-            APP1 => Some("xmp"),
-            // ICC profiles are kept for colour; multi-picture (MPF) and FlashPix are not.
-            APP2 if !payload.starts_with(b"ICC_PROFILE\0") => Some("app2"),
-            0xE3..=0xED | 0xEF => Some(if marker == 0xED { "iptc" } else { "app segment" }),
-            COM => Some("comment"),
-            _ => None,
-        };
-        match drop {
-            Some(what) => {
-                if !removed.contains(&what) {
-                    removed.push(what);
-                }
-            }
-            None => {
-                // The orientation goes back in as the only EXIF tag, before the frame.
-                if !wrote_orientation && is_frame_or_scan(marker) {
-                    if let Some(o) = orientation.filter(|o| *o != 1) {
-                        out.extend_from_slice(&orientation_segment(o));
+        let segment = input.get(pos..end).or_bad(F, "segment runs past the end")?;
+        let payload = segment.get(4..).unwrap_or_default();
+        if decoding_needs(marker) {
+            frame |= matches!(marker, 0xC0..=0xCF) && marker != 0xC4 && marker != 0xCC;
+            scan |= marker == SOS;
+            out.extend_from_slice(segment);
+        } else {
+            let what = match marker {
+                APP1 if payload.starts_with(b"Exif\0") => {
+                    // The first EXIF segment is replaced, where it was, by one that
+                    // holds only the orientation.
+                    if !wrote_orientation {
+                        wrote_orientation = true;
+                        if let Some(o) = exif_orientation(payload.get(6..).unwrap_or_default()).filter(|o| *o != 1) {
+                            out.extend_from_slice(&orientation_segment(o));
+                        }
                     }
-                    wrote_orientation = true;
+                    "exif"
                 }
-                out.extend_from_slice(segment);
-            }
+                APP1 => "xmp",
+                0xE0 => "jfif",
+                0xE2 if payload.starts_with(b"ICC_PROFILE\0") => "icc profile",
+                0xED => "iptc",
+                APP14 if payload.starts_with(b"Adobe") => {
+                    // Rebuilt in place with nothing but the colour transform.
+                    if !wrote_adobe && let Some(t) = payload.get(11) {
+                        wrote_adobe = true;
+                        out.extend_from_slice(&adobe_segment(*t));
+                    }
+                    "app segment"
+                }
+                COM => "comment",
+                0xE2..=0xEF => "app segment",
+                _ => "other segment",
+            };
+            note(&mut removed, what);
         }
         pos = end;
         if marker == SOS {
             // Copy entropy-coded data up to the next marker that is not a restart.
             let start = pos;
-            while pos + 1 < input.len() {
-                if input[pos] == 0xFF && input[pos + 1] != 0x00 && !(0xD0..=0xD7).contains(&input[pos + 1]) {
-                    break;
+            loop {
+                match (input.get(pos), input.get(pos + 1)) {
+                    (Some(0xFF), Some(next)) if *next != 0x00 && !(0xD0..=0xD7).contains(next) => break,
+                    (Some(_), Some(_)) => pos += 1,
+                    _ => return Err(malformed(F, "scan data runs to the end without end-of-image")),
                 }
-                pos += 1;
             }
-            if pos + 1 >= input.len() {
-                return Err(malformed("JPEG", "scan data runs to the end without end-of-image"));
-            }
-            out.extend_from_slice(&input[start..pos]);
+            out.extend_from_slice(input.get(start..pos).unwrap_or_default());
         }
     }
     Ok((out, removed))
-}
-
-fn is_frame_or_scan(marker: u8) -> bool {
-    matches!(marker, 0xC0..=0xCF | SOS | 0xDB | 0xDD) && marker != 0xC4 && marker != 0xC8 && marker != 0xCC
 }
 
 /// The Orientation tag (0x0112) of IFD0 in a TIFF-structured EXIF block.
@@ -129,31 +134,20 @@ fn exif_orientation(tiff: &[u8]) -> Option<u16> {
         _ => return None,
     };
     let u16_at = |at: usize| -> Option<u16> {
-        let b = [*tiff.get(at)?, *tiff.get(at + 1)?];
-        Some(if big {
-            u16::from_be_bytes(b)
-        } else {
-            u16::from_le_bytes(b)
-        })
+        let v = be_u16(tiff, at)?;
+        Some(if big { v } else { v.swap_bytes() })
     };
     let u32_at = |at: usize| -> Option<u32> {
-        let b = [
-            *tiff.get(at)?,
-            *tiff.get(at + 1)?,
-            *tiff.get(at + 2)?,
-            *tiff.get(at + 3)?,
-        ];
-        Some(if big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
+        let v = be_u32(tiff, at)?;
+        Some(if big { v } else { v.swap_bytes() })
     };
-    let ifd = usize::try_from(u32_at(4)?).ok()?;
+    let ifd = to_usize(u32_at(4)?)?;
     let count = usize::from(u16_at(ifd)?);
     (0..count.min(512)).find_map(|i| {
-        let entry = ifd + 2 + i * 12;
-        (u16_at(entry)? == 0x0112).then(|| u16_at(entry + 8)).flatten()
+        let entry = ifd.checked_add(2)?.checked_add(i * 12)?;
+        (u16_at(entry)? == 0x0112)
+            .then(|| u16_at(entry.checked_add(8)?))
+            .flatten()
     })
 }
 
@@ -178,6 +172,15 @@ fn orientation_segment(orientation: u16) -> Vec<u8> {
     segment
 }
 
+/// An Adobe APP14 segment with only the colour transform (0: none, RGB or CMYK;
+/// 1: YCbCr; 2: YCCK); version 100, no flags.
+fn adobe_segment(transform: u8) -> Vec<u8> {
+    let mut segment = vec![0xFF, APP14, 0, 14];
+    segment.extend_from_slice(b"Adobe");
+    segment.extend_from_slice(&[0, 100, 0, 0, 0, 0, transform]);
+    segment
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +189,7 @@ mod tests {
     fn orientation_segment_reads_back() {
         let seg = orientation_segment(6);
         assert_eq!(exif_orientation(&seg[10..]), Some(6));
+        assert_eq!(exif_orientation(b"II*\0\xff\xff\xff\xff"), None);
     }
 
     #[test]
@@ -193,5 +197,14 @@ mod tests {
         assert!(strip(b"not a jpeg").is_err());
         assert!(strip(&[0xFF, 0xD8, 0xFF, 0xE1, 0x00]).is_err());
         assert!(strip(&[0xFF, 0xD8]).is_err());
+        assert!(strip(&[0xFF, 0xD8, 0xFF, 0xD9]).is_err(), "no image at all");
+        assert!(strip(&[0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02, 0x12, 0xFF]).is_err());
+    }
+
+    #[test]
+    fn adobe_transform_is_rebuilt_alone() {
+        let seg = adobe_segment(0);
+        assert_eq!(seg.len(), 2 + 14);
+        assert_eq!(seg[2 + 2 + 11], 0);
     }
 }

@@ -10,9 +10,18 @@
 //! perceptual hash for images (to find the same picture sent twice).
 //!
 //! Every stripper is a byte-level rewrite of the container that keeps the media data
-//! untouched; MP4 metadata is overwritten in place (`free` boxes, zeroed times) so
-//! every sample offset stays valid.
+//! untouched, and every stripper is an allow-list: it keeps what is needed to show or
+//! play the file and drops everything else, so metadata a phone invents tomorrow is
+//! dropped too. MP4 and HEIF metadata is overwritten in place (`free` boxes, zeroed
+//! times and item data) so every sample and item offset stays valid.
+//!
+//! The parsers read untrusted input with checked arithmetic only (see `bytes`): a
+//! crafted size or offset gives [`MediaError::Malformed`], never a panic, and every
+//! loop consumes input or is bounded, so no file can make processing hang.
 
+mod bytes;
+mod heif;
+mod isobmff;
 mod jpeg;
 mod mp3;
 mod mp4;
@@ -71,10 +80,13 @@ pub enum Declared {
 pub fn process(declared: Declared, bytes: &[u8]) -> Result<Processed, MediaError> {
     let format = sniff(bytes).ok_or_else(|| MediaError::Unsupported("unrecognised content".into()))?;
     let allowed = match declared {
-        Declared::Image => matches!(format, Format::Jpeg | Format::Png | Format::Webp),
+        Declared::Image => matches!(
+            format,
+            Format::Jpeg | Format::Png | Format::Webp | Format::Heif | Format::Avif
+        ),
         Declared::Audio => matches!(
             format,
-            Format::OggOpus | Format::Mp3 | Format::Amr | Format::Aac | Format::Mp4
+            Format::OggOpus | Format::OggVorbis | Format::Mp3 | Format::Amr | Format::Aac | Format::Mp4
         ),
         Declared::Video => matches!(format, Format::Mp4),
         Declared::Document => true,
@@ -89,11 +101,16 @@ pub fn process(declared: Declared, bytes: &[u8]) -> Result<Processed, MediaError
         Format::Jpeg => with(jpeg::strip(bytes)?),
         Format::Png => with(png::strip(bytes)?),
         Format::Webp => with(webp::strip(bytes)?),
-        Format::Mp4 => with(mp4::strip(bytes)?),
-        Format::OggOpus => with(ogg::strip(bytes)?),
+        Format::Mp4 => with(mp4::strip(bytes, mp4::Flavor::Movie)?),
+        // Pictures as items (an iPhone photo sent as a document): cleaned, never taken
+        // for a movie.
+        Format::Heif | Format::Avif => with(mp4::strip(bytes, mp4::Flavor::Image)?),
+        Format::OggOpus | Format::OggVorbis => with(ogg::strip(bytes)?),
         Format::Mp3 => with(mp3::strip(bytes)?),
-        // No metadata containers to speak of.
-        Format::Amr | Format::Aac | Format::Text => (bytes.to_vec(), vec![], true),
+        // ADTS has no metadata of its own, but tags can be appended: rebuilt from frames.
+        Format::Aac => with(mp3::strip_adts(bytes)?),
+        // A raw codec stream and plain text: no metadata containers to speak of.
+        Format::Amr | Format::Text => (bytes.to_vec(), vec![], true),
         // Documents keep their properties (authors, software): rewriting PDF or Office
         // files is out of scope; the record says so and officers are told.
         Format::Pdf | Format::OfficeZip | Format::OfficeLegacy => (bytes.to_vec(), vec![], false),

@@ -1,105 +1,663 @@
-//! MP4 / 3GP / M4A: overwrite metadata in place.
+//! MP4 / 3GP / MOV (and the movie part of HEIF image sequences): an allow-list of
+//! boxes, overwritten in place.
 //!
-//! Sample tables point into the file by absolute offset, so nothing may move. User
-//! data (`udta`, where phones put `©xyz` locations and device names), `meta` boxes and
-//! vendor `uuid` boxes (XMP) are turned into `free` boxes of the same size with their
-//! contents zeroed; creation and modification times in the movie, track and media
-//! headers are set to zero ("unknown").
+//! Sample tables point into the file by absolute offset, so nothing may move: a box
+//! that is not needed to play the file (user data `udta` with `©xyz` locations and
+//! device names, `meta`, vendor `uuid` boxes with XMP, `prft` wall-clock times, and
+//! anything this module does not know) becomes a `free` box of the same size with its
+//! contents zeroed, and the contents of existing `free`/`skip` boxes are zeroed too.
+//! Creation and modification times in the movie, track and media headers are set to
+//! zero ("unknown"), handler names and the video compressor name are blanked.
+//!
+//! The media data is an allow-list as well: the bytes of `mdat` that the sample tables
+//! of the audio and video tracks point at are kept byte for byte; everything else in
+//! `mdat` is zeroed. That removes the samples of timed-metadata tracks (GoPro GPMF
+//! `gpmd`, `camm`, `mett`/`metx`, Apple `mebx`, timecode and text tracks: GPS and
+//! wall-clock time live there) and anything else a camera hid between samples, while
+//! every offset stays valid. A fragmented file (samples located by `moof` boxes) is
+//! cleaned box by box but refused if it has a timed-metadata track, since its sample
+//! data cannot be located through the movie's sample tables.
 
-use crate::{MediaError, malformed};
+use crate::bytes::{
+    OrMalformed, be_u16, be_u32, be_u64, fourcc, merge, note, range_within, to_usize, u8_at, zero, zero_except,
+};
+use crate::isobmff::{BoxRef, MAX_DEPTH, children, top_level};
+use crate::{MediaError, heif, malformed};
+use std::ops::Range;
 
-/// Boxes that only contain other boxes, where metadata may hide.
-const CONTAINERS: [&[u8; 4]; 9] = [
-    b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf", b"moof", b"traf",
+/// Which kind of ISO BMFF file is being cleaned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// MP4, 3GP, MOV: a movie (`moov`) is required.
+    Movie,
+    /// HEIF, HEIC, AVIF: a picture `meta` box (items) and/or an image sequence.
+    Image,
+}
+
+/// Track handlers whose samples are needed to play or show the file.
+const MEDIA_HANDLERS: [&[u8; 4]; 4] = [b"vide", b"soun", b"auxv", b"pict"];
+
+/// Sample entries of timed metadata, blanked even under a media handler.
+const METADATA_ENTRIES: [&[u8; 4]; 9] = [
+    b"gpmd", b"camm", b"mett", b"metx", b"mebx", b"rtmd", b"tmcd", b"djmd", b"dbgi",
 ];
 
-pub(crate) fn strip(input: &[u8]) -> Result<(Vec<u8>, Vec<&'static str>), MediaError> {
-    let mut out = input.to_vec();
-    let mut removed = vec![];
-    walk(&mut out, 0, input.len(), 0, &mut removed)?;
-    Ok((out, removed))
+/// Children of a visual sample entry needed to decode or display it.
+const VISUAL_ENTRY_KEEP: [&[u8; 4]; 26] = [
+    b"avcC", b"hvcC", b"av1C", b"vpcC", b"vvcC", b"lhvC", b"dvcC", b"dvvC", b"dvwC", b"hvcE", b"avcE", b"btrt",
+    b"pasp", b"colr", b"clap", b"fiel", b"sinf", b"glbl", b"mdcv", b"clli", b"st3d", b"sv3d", b"ccst", b"amve",
+    b"esds", b"d263",
+];
+
+/// Children of an audio sample entry needed to decode it.
+const AUDIO_ENTRY_KEEP: [&[u8; 4]; 17] = [
+    b"esds", b"dOps", b"dfLa", b"alac", b"dac3", b"dec3", b"dac4", b"btrt", b"wave", b"chan", b"chnl", b"sinf",
+    b"damr", b"SA3D", b"dmlp", b"ddts", b"glbl",
+];
+
+/// The sample tables of one track, found while walking it.
+#[derive(Debug, Default)]
+struct Track {
+    handler: Option<[u8; 4]>,
+    stsd: Option<BoxRef>,
+    entries: Vec<[u8; 4]>,
+    stco: Option<BoxRef>,
+    stsz: Option<BoxRef>,
+    stsc: Option<BoxRef>,
 }
 
-fn note(removed: &mut Vec<&'static str>, what: &'static str) {
-    if !removed.contains(&what) {
-        removed.push(what);
+impl Track {
+    /// Whether its samples are audio or video (kept) rather than timed metadata.
+    fn plays(&self) -> bool {
+        self.handler.is_some_and(|h| MEDIA_HANDLERS.contains(&&h))
+            && !self.entries.iter().any(|e| METADATA_ENTRIES.contains(&e))
     }
 }
 
-fn walk(
-    buf: &mut [u8],
-    start: usize,
-    end: usize,
-    depth: usize,
-    removed: &mut Vec<&'static str>,
-) -> Result<(), MediaError> {
-    if depth > 16 {
-        return Err(malformed("MP4", "boxes nested too deeply"));
+/// What a box's contents are for, by where it sits.
+enum Act {
+    /// Needed as it is.
+    Keep,
+    /// A container: walk its children.
+    Into,
+    /// A full box with creation and modification times (mvhd, tkhd, mdhd).
+    Times,
+    /// The media handler: its type says what the track is; its name is blanked.
+    MediaHandler,
+    /// A QuickTime data handler: only its name is blanked.
+    DataHandler,
+    Trak,
+    Stsd,
+    Dref,
+    Stco,
+    Stsz,
+    Stsc,
+    /// A table of fixed-size entries after a count: kept, bytes after it zeroed.
+    Table(usize),
+    /// The edit list (entry size by version).
+    Elst,
+    /// Padding: contents zeroed.
+    Free,
+    /// Cannot be inspected (a compressed movie box): the file is refused.
+    Refuse,
+    /// Not needed to play the file: becomes an empty `free` box.
+    Drop,
+}
+
+fn act(parent: &[u8; 4], kind: &[u8; 4]) -> Act {
+    use Act::*;
+    match (parent, kind) {
+        (_, b"free" | b"skip" | b"wide") => Free,
+        (b"moov", b"mvhd") => Times,
+        (b"moov", b"trak") => Trak,
+        (b"moov", b"mvex") => Into,
+        (b"moov", b"iods" | b"pssh") => Keep,
+        (b"moov", b"cmov") => Refuse,
+        (b"mvex", b"mehd" | b"trex" | b"leva") => Keep,
+        (b"trak", b"tkhd") => Times,
+        (b"trak", b"edts" | b"mdia") => Into,
+        (b"trak", b"tref" | b"trgr" | b"tapt") => Keep,
+        (b"edts", b"elst") => Elst,
+        (b"mdia", b"mdhd") => Times,
+        (b"mdia", b"hdlr") => MediaHandler,
+        (b"mdia", b"minf") => Into,
+        (b"mdia", b"elng") => Keep,
+        (b"minf", b"vmhd" | b"smhd" | b"hmhd" | b"nmhd" | b"sthd" | b"gmhd") => Keep,
+        (b"minf", b"hdlr") => DataHandler,
+        (b"minf", b"dinf" | b"stbl") => Into,
+        (b"dinf", b"dref") => Dref,
+        (b"stbl", b"stsd") => Stsd,
+        (b"stbl", b"stco" | b"co64") => Stco,
+        (b"stbl", b"stsz" | b"stz2") => Stsz,
+        (b"stbl", b"stsc") => Stsc,
+        (b"stbl", b"stts" | b"ctts") => Table(8),
+        (b"stbl", b"stss" | b"stps") => Table(4),
+        (
+            b"stbl",
+            b"cslg" | b"sdtp" | b"sgpd" | b"sbgp" | b"subs" | b"saiz" | b"saio" | b"stsh" | b"padb" | b"stdp",
+        ) => Keep,
+        (b"moof", b"mfhd" | b"pssh") => Keep,
+        (b"moof", b"traf") => Into,
+        (b"traf", b"tfhd" | b"tfdt" | b"trun" | b"sbgp" | b"sgpd" | b"subs" | b"saiz" | b"saio" | b"senc") => Keep,
+        _ => Drop,
     }
-    let mut pos = start;
-    while pos + 8 <= end {
-        let size32 = u32::from_be_bytes([buf[pos], buf[pos + 1], buf[pos + 2], buf[pos + 3]]) as usize;
-        let kind = [buf[pos + 4], buf[pos + 5], buf[pos + 6], buf[pos + 7]];
-        let (header, size) = match size32 {
-            0 => (8, end - pos),
-            1 => {
-                let large = buf
-                    .get(pos + 8..pos + 16)
-                    .ok_or_else(|| malformed("MP4", "truncated large box"))?;
-                let mut b = [0u8; 8];
-                b.copy_from_slice(large);
-                (
-                    16,
-                    usize::try_from(u64::from_be_bytes(b)).map_err(|_| malformed("MP4", "box too large"))?,
-                )
+}
+
+/// The name a dropped box is listed under in the evidence record.
+fn dropped_name(kind: &[u8; 4]) -> &'static str {
+    match kind {
+        b"udta" => "udta",
+        b"meta" => "meta",
+        b"uuid" => "uuid",
+        b"prft" => "prft",
+        b"emsg" => "emsg",
+        _ => "other box",
+    }
+}
+
+/// The state of one cleaning pass over an ISO BMFF file.
+pub(crate) struct Cleaner {
+    pub(crate) format: &'static str,
+    flavor: Flavor,
+    pub(crate) removed: Vec<&'static str>,
+    tracks: Vec<Track>,
+    /// Bodies of the top-level `mdat` boxes, in file order.
+    mdats: Vec<Range<usize>>,
+    fragmented: bool,
+    movie: bool,
+    /// A HEIF picture `meta` box was cleaned.
+    pub(crate) image_meta: bool,
+    /// Absolute ranges of image item data (HEIF), kept.
+    pub(crate) keep: Vec<Range<usize>>,
+    /// Absolute ranges of metadata item data (HEIF), zeroed.
+    pub(crate) blank: Vec<Range<usize>>,
+}
+
+/// Cleans an MP4 (`Flavor::Movie`) or a HEIF/AVIF file (`Flavor::Image`).
+pub(crate) fn strip(input: &[u8], flavor: Flavor) -> Result<(Vec<u8>, Vec<&'static str>), MediaError> {
+    let format = match flavor {
+        Flavor::Movie => "MP4",
+        Flavor::Image => "HEIF",
+    };
+    let mut buf = input.to_vec();
+    let mut c = Cleaner {
+        format,
+        flavor,
+        removed: vec![],
+        tracks: vec![],
+        mdats: vec![],
+        fragmented: false,
+        movie: false,
+        image_meta: false,
+        keep: vec![],
+        blank: vec![],
+    };
+    let len = buf.len();
+    let (top, tail) = top_level(&buf, format)?;
+    for b in top {
+        c.top(&mut buf, b)?;
+    }
+    if zero(&mut buf, tail..len) {
+        note(&mut c.removed, "trailing data");
+    }
+    c.finish(&mut buf)?;
+    Ok((buf, c.removed))
+}
+
+impl Cleaner {
+    fn bad(&self, why: impl Into<String>) -> MediaError {
+        malformed(self.format, why)
+    }
+
+    fn top(&mut self, buf: &mut [u8], b: BoxRef) -> Result<(), MediaError> {
+        match &b.kind {
+            b"ftyp" | b"styp" | b"sidx" | b"ssix" | b"mfra" => {}
+            b"moov" => {
+                if self.movie {
+                    return Err(self.bad("two movie boxes"));
+                }
+                self.movie = true;
+                self.inside(buf, b, 1)?;
             }
-            n => (8, n),
-        };
-        if size < header || pos + size > end {
-            return Err(malformed(
-                "MP4",
-                format!("box {} has a bad size", String::from_utf8_lossy(&kind)),
-            ));
+            b"mdat" => self.mdats.push(b.body..b.end),
+            b"moof" => {
+                self.fragmented = true;
+                self.inside(buf, b, 1)?;
+            }
+            b"free" | b"skip" | b"wide" => self.free(buf, b),
+            b"meta" if self.flavor == Flavor::Image => heif::meta(buf, b, self)?,
+            _ => self.drop(buf, b),
         }
-        let body = pos + header..pos + size;
-        match &kind {
-            b"udta" | b"meta" | b"uuid" => {
-                buf[pos + 4..pos + 8].copy_from_slice(b"free");
-                buf[body].fill(0);
-                note(
-                    removed,
-                    match &kind {
-                        b"udta" => "udta",
-                        b"meta" => "meta",
-                        _ => "uuid",
-                    },
-                );
+        Ok(())
+    }
+
+    pub(crate) fn free(&mut self, buf: &mut [u8], b: BoxRef) {
+        if zero(buf, b.body..b.end) {
+            note(&mut self.removed, "free");
+        }
+    }
+
+    pub(crate) fn drop(&mut self, buf: &mut [u8], b: BoxRef) {
+        if b.blank(buf) {
+            note(&mut self.removed, dropped_name(&b.kind));
+        }
+    }
+
+    /// Walks the children of a container box.
+    fn inside(&mut self, buf: &mut [u8], parent: BoxRef, depth: usize) -> Result<(), MediaError> {
+        if depth > MAX_DEPTH {
+            return Err(self.bad("boxes nested too deeply"));
+        }
+        let (kids, tail) = children(buf, parent.body, parent.end, self.format)?;
+        if zero(buf, tail..parent.end) {
+            note(&mut self.removed, "other box");
+        }
+        for b in kids {
+            self.child(buf, &parent.kind, b, depth + 1)?;
+        }
+        Ok(())
+    }
+
+    fn track(&mut self) -> Result<&mut Track, MediaError> {
+        let format = self.format;
+        self.tracks
+            .last_mut()
+            .ok_or_else(|| malformed(format, "sample table outside a track"))
+    }
+
+    fn child(&mut self, buf: &mut [u8], parent: &[u8; 4], b: BoxRef, depth: usize) -> Result<(), MediaError> {
+        match act(parent, &b.kind) {
+            Act::Keep => {}
+            Act::Into => self.inside(buf, b, depth)?,
+            Act::Times => {
+                if zero_times(buf, b, self.format)? {
+                    note(&mut self.removed, "creation times");
+                }
             }
-            b"mvhd" | b"tkhd" | b"mdhd" => {
-                zero_times(&mut buf[body])?;
-                note(removed, "creation times");
+            Act::MediaHandler => {
+                let handler = fourcc(buf, b.body + 8)
+                    .filter(|_| b.body + 12 <= b.end)
+                    .or_bad(self.format, "truncated handler box")?;
+                let track = self.track()?;
+                if track.handler.replace(handler).is_some() {
+                    return Err(self.bad("two media handlers in one track"));
+                }
+                self.handler_name(buf, b);
             }
-            k if CONTAINERS.contains(&k) => walk(buf, body.start, body.end, depth + 1, removed)?,
+            Act::DataHandler => self.handler_name(buf, b),
+            Act::Trak => {
+                self.tracks.push(Track::default());
+                self.inside(buf, b, depth)?;
+                self.sample_entries(buf, depth)?;
+            }
+            Act::Stsd => set_once(&mut self.track()?.stsd, b)?,
+            Act::Dref => dref(buf, b, self.format)?,
+            Act::Stco => {
+                set_once(&mut self.track()?.stco, b)?;
+                zero_after_table(buf, b, if &b.kind == b"co64" { 8 } else { 4 }, 8)?;
+            }
+            Act::Stsz => {
+                set_once(&mut self.track()?.stsz, b)?;
+                if &b.kind == b"stsz" && be_u32(buf, b.body + 4) == Some(0) {
+                    // Sample size 0: a table of sizes follows the count at body+8.
+                    let count = be_u32(buf, b.body + 8).or_bad(self.format, "truncated sample sizes")?;
+                    let end = to_usize(count)
+                        .and_then(|c| c.checked_mul(4))
+                        .and_then(|n| range_within(b.body + 12, n, b.end))
+                        .or_bad(self.format, "sample count exceeds the sample size table")?;
+                    zero(buf, end.end..b.end);
+                }
+            }
+            Act::Stsc => {
+                set_once(&mut self.track()?.stsc, b)?;
+                zero_after_table(buf, b, 12, 8)?;
+            }
+            Act::Table(width) => zero_after_table(buf, b, width, 8)?,
+            Act::Elst => {
+                let width = if b.version(buf) == Some(1) { 20 } else { 12 };
+                zero_after_table(buf, b, width, 8)?;
+            }
+            Act::Free => self.free(buf, b),
+            Act::Refuse => {
+                return Err(MediaError::Unsupported(format!(
+                    "{} with a compressed movie header",
+                    self.format
+                )));
+            }
+            Act::Drop => self.drop(buf, b),
+        }
+        Ok(())
+    }
+
+    /// Blanks the name of a handler box (bytes 24.. of its body: after version and
+    /// flags, pre-defined, type and reserved fields; QuickTime keeps a Pascal string
+    /// there, which then reads as empty).
+    fn handler_name(&mut self, buf: &mut [u8], b: BoxRef) {
+        let start = b.body.saturating_add(24).min(b.end);
+        if zero(buf, start..b.end) {
+            note(&mut self.removed, "handler names");
+        }
+    }
+
+    /// The sample entries of the track just walked: their types say whether the track
+    /// is timed metadata; in audio and video tracks the compressor name is blanked and
+    /// only the codec configuration boxes are kept.
+    fn sample_entries(&mut self, buf: &mut [u8], depth: usize) -> Result<(), MediaError> {
+        let format = self.format;
+        let Some(track) = self.tracks.last_mut() else {
+            return Ok(());
+        };
+        let Some(stsd) = track.stsd else { return Ok(()) };
+        // Full box: version and flags, then a 32-bit entry count.
+        let first = stsd
+            .body
+            .checked_add(8)
+            .filter(|s| *s <= stsd.end)
+            .or_bad(format, "truncated sample description")?;
+        let (entries, tail) = children(buf, first, stsd.end, format)?;
+        zero(buf, tail..stsd.end);
+        track.entries = entries.iter().map(|e| e.kind).collect();
+        let handler = track.handler;
+        if !track.plays() {
+            return Ok(());
+        }
+        for entry in entries {
+            let base = entry.header_end;
+            let (children_at, keep): (usize, &[&[u8; 4]]) = match handler.as_ref() {
+                Some(b"vide" | b"auxv" | b"pict") => {
+                    // 8 bytes of SampleEntry, 70 of VisualSampleEntry; the 32-byte
+                    // compressor name (an encoder or camera name) starts at 42.
+                    let name = range_within(base + 42, 32, entry.end).or_bad(format, "short visual sample entry")?;
+                    if zero(buf, name) {
+                        note(&mut self.removed, "compressor name");
+                    }
+                    (base + 78, &VISUAL_ENTRY_KEEP)
+                }
+                Some(b"soun") => {
+                    let version = be_u16(buf, base + 8)
+                        .filter(|_| base + 28 <= entry.end)
+                        .or_bad(format, "short audio sample entry")?;
+                    let fixed = match version {
+                        0 => 28,
+                        1 => 44,
+                        2 => 64,
+                        _ => return Err(malformed(format, "unknown audio sample entry version")),
+                    };
+                    (base + fixed, &AUDIO_ENTRY_KEEP)
+                }
+                _ => continue,
+            };
+            if children_at > entry.end {
+                return Err(malformed(format, "short sample entry"));
+            }
+            if depth > MAX_DEPTH {
+                return Err(malformed(format, "boxes nested too deeply"));
+            }
+            let (kids, tail) = children(buf, children_at, entry.end, format)?;
+            if zero(buf, tail..entry.end) {
+                note(&mut self.removed, "other box");
+            }
+            for kid in kids {
+                if !keep.contains(&&kid.kind) {
+                    self.drop(buf, kid);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// After the walk: keeps the media bytes of `mdat` the tracks and items point at,
+    /// zeroes the rest, and zeroes the data of metadata items.
+    fn finish(&mut self, buf: &mut [u8]) -> Result<(), MediaError> {
+        match self.flavor {
+            Flavor::Movie if !self.movie => return Err(self.bad("no movie box")),
+            Flavor::Image if !self.movie && !self.image_meta => return Err(self.bad("no picture")),
             _ => {}
         }
-        pos += size;
+        let mut keep = std::mem::take(&mut self.keep);
+        let mut dropped_samples = false;
+        for track in &self.tracks {
+            let chunks = chunk_ranges(buf, track, self.format)?;
+            if track.plays() {
+                keep.extend(chunks);
+            } else if !chunks.is_empty() {
+                dropped_samples = true;
+            }
+        }
+        let keep = merge(keep);
+        let blank = merge(std::mem::take(&mut self.blank));
+        if self.fragmented {
+            // Samples are located by `moof` boxes, not the sample tables: `mdat` is
+            // left as it is, so a metadata track there cannot be removed.
+            if self.tracks.iter().any(|t| !t.plays()) {
+                return Err(MediaError::Unsupported(format!(
+                    "fragmented {} with a timed-metadata track",
+                    self.format
+                )));
+            }
+        } else {
+            for k in &keep {
+                let at = self.mdats.partition_point(|m| m.end < k.end);
+                if !self.mdats.get(at).is_some_and(|m| m.start <= k.start && k.end <= m.end) {
+                    return Err(self.bad("media data outside the media data box"));
+                }
+            }
+            let mut changed = false;
+            for m in self.mdats.clone() {
+                changed |= zero_except(buf, m, &keep);
+            }
+            if dropped_samples {
+                note(&mut self.removed, "timed metadata");
+            } else if changed && blank.is_empty() {
+                note(&mut self.removed, "unreferenced data");
+            }
+        }
+        for b in blank {
+            zero_except(buf, b, &keep);
+        }
+        Ok(())
+    }
+}
+
+fn set_once(slot: &mut Option<BoxRef>, b: BoxRef) -> Result<(), MediaError> {
+    if slot.replace(b).is_some() {
+        return Err(malformed("MP4", "a sample table box appears twice in one track"));
     }
     Ok(())
 }
 
-/// Zeroes creation and modification time of a full box body (version 0: 32-bit
-/// times after the 4-byte version and flags; version 1: 64-bit).
-fn zero_times(body: &mut [u8]) -> Result<(), MediaError> {
-    let width = match body.first() {
+/// Zeroes creation and modification time of a movie, track or media header (version
+/// 0: two 32-bit times after the version and flags; version 1: two 64-bit times), and
+/// anything after the header's fixed fields.
+fn zero_times(buf: &mut [u8], b: BoxRef, format: &'static str) -> Result<bool, MediaError> {
+    let width = match b.version(buf) {
         Some(0) => 4,
         Some(1) => 8,
-        _ => return Err(malformed("MP4", "unknown header box version")),
+        _ => return Err(malformed(format, "unknown header box version")),
     };
-    let times = body
-        .get_mut(4..4 + 2 * width)
-        .ok_or_else(|| malformed("MP4", "truncated header box"))?;
-    times.fill(0);
+    // Body sizes of version 0; version 1 adds 12 bytes (wider times and duration).
+    let fixed = match &b.kind {
+        b"mvhd" => 100,
+        b"tkhd" => 84,
+        _ => 24,
+    } + if width == 8 { 12 } else { 0 };
+    let times = range_within(b.body + 4, 2 * width, b.end).or_bad(format, "truncated header box")?;
+    let extra = b.body.saturating_add(fixed).min(b.end)..b.end;
+    let changed = zero(buf, times);
+    Ok(zero(buf, extra) || changed)
+}
+
+/// Zeroes whatever follows the entries of a table box (`count` at body+4, then
+/// entries of `width` bytes from body+`first`): only the table is needed.
+fn zero_after_table(buf: &mut [u8], b: BoxRef, width: usize, first: usize) -> Result<(), MediaError> {
+    let t = Table::new(buf, b, width, first)?;
+    let end = t.at + t.count * t.width;
+    zero(buf, end..b.end);
     Ok(())
+}
+
+/// Data references: only "in this file" is accepted (an external reference would
+/// name a path or URL, and the offsets would not point into what is stored); any
+/// location string left in a self-contained entry is zeroed.
+pub(crate) fn dref(buf: &mut [u8], b: BoxRef, format: &'static str) -> Result<(), MediaError> {
+    let first = b
+        .body
+        .checked_add(8)
+        .filter(|s| *s <= b.end)
+        .or_bad(format, "truncated data reference box")?;
+    let (entries, tail) = children(buf, first, b.end, format)?;
+    zero(buf, tail..b.end);
+    for e in entries {
+        let flags = e.flags(buf).or_bad(format, "truncated data reference")?;
+        if flags & 1 == 0 {
+            return Err(MediaError::Unsupported(format!(
+                "{format} with external data references"
+            )));
+        }
+        zero(buf, e.body + 4..e.end);
+    }
+    Ok(())
+}
+
+/// The byte ranges of a track's chunks, from its chunk offsets (`stco`/`co64`),
+/// samples per chunk (`stsc`) and sample sizes (`stsz`/`stz2`). One range per chunk,
+/// so the work is bounded by the size of the tables, whatever counts they claim.
+fn chunk_ranges(buf: &[u8], track: &Track, format: &'static str) -> Result<Vec<Range<usize>>, MediaError> {
+    let bad = |why: &'static str| malformed(format, why);
+    let Some(stco) = track.stco else { return Ok(vec![]) };
+    let offsets = Table::new(buf, stco, if &stco.kind == b"co64" { 8 } else { 4 }, 8)?;
+    if offsets.count == 0 {
+        return Ok(vec![]);
+    }
+    let (Some(stsz), Some(stsc)) = (track.stsz, track.stsc) else {
+        return Err(bad("chunks without sample sizes or samples per chunk"));
+    };
+    let per_chunk = Table::new(buf, stsc, 12, 8)?;
+    let sizes = Sizes::new(buf, stsz, format)?;
+    let mut out = Vec::with_capacity(offsets.count);
+    let mut entry = 0usize;
+    let mut sample = 0u64;
+    for chunk in 0..offsets.count {
+        let number = chunk as u64 + 1;
+        while entry + 1 < per_chunk.count && u64::from(per_chunk.u32(buf, entry + 1, 0)?) <= number {
+            if per_chunk.u32(buf, entry + 1, 0)? <= per_chunk.u32(buf, entry, 0)? {
+                return Err(bad("samples-per-chunk entries out of order"));
+            }
+            entry += 1;
+        }
+        if per_chunk.count == 0 || u64::from(per_chunk.u32(buf, entry, 0)?) > number {
+            return Err(bad("a chunk without a samples-per-chunk entry"));
+        }
+        let n = u64::from(per_chunk.u32(buf, entry, 4)?).min(sizes.count.saturating_sub(sample));
+        let bytes = sizes.sum(buf, sample, n)?;
+        sample += n;
+        let at = offsets.uint(buf, chunk)?;
+        let start = to_usize(at).ok_or_else(|| bad("chunk offset beyond the file"))?;
+        let len = to_usize(bytes).ok_or_else(|| bad("chunk larger than the file"))?;
+        let range = range_within(start, len, buf.len()).ok_or_else(|| bad("chunk runs past the end of the file"))?;
+        if !range.is_empty() {
+            out.push(range);
+        }
+    }
+    Ok(out)
+}
+
+/// A full box holding a 32-bit entry count at body+4 and fixed-size entries after
+/// `first` bytes of body; the count is checked against the box's size.
+struct Table {
+    at: usize,
+    width: usize,
+    count: usize,
+}
+
+impl Table {
+    fn new(buf: &[u8], b: BoxRef, width: usize, first: usize) -> Result<Table, MediaError> {
+        let count = be_u32(buf, b.body + 4)
+            .filter(|_| b.body + first <= b.end)
+            .or_bad("MP4", "truncated table")?;
+        let count = to_usize(count).or_bad("MP4", "table too large")?;
+        let at = b.body + first;
+        let bytes = count.checked_mul(width).or_bad("MP4", "table too large")?;
+        range_within(at, bytes, b.end).or_bad("MP4", "table entry count exceeds its box")?;
+        Ok(Table { at, width, count })
+    }
+
+    fn u32(&self, buf: &[u8], i: usize, field: usize) -> Result<u32, MediaError> {
+        be_u32(buf, self.at + i * self.width + field).or_bad("MP4", "truncated table")
+    }
+
+    fn uint(&self, buf: &[u8], i: usize) -> Result<u64, MediaError> {
+        let at = self.at + i * self.width;
+        match self.width {
+            8 => be_u64(buf, at),
+            _ => be_u32(buf, at).map(u64::from),
+        }
+        .or_bad("MP4", "truncated table")
+    }
+}
+
+/// Sample sizes: one size for all samples, or a table of 4-, 8-, 16- or 32-bit sizes.
+struct Sizes {
+    constant: u64,
+    at: usize,
+    bits: usize,
+    count: u64,
+}
+
+impl Sizes {
+    fn new(buf: &[u8], b: BoxRef, format: &'static str) -> Result<Sizes, MediaError> {
+        let bad = |why: &'static str| malformed(format, why);
+        let (constant, bits) = if &b.kind == b"stz2" {
+            let bits = u8_at(buf, b.body + 7).ok_or_else(|| bad("truncated sample sizes"))?;
+            if !matches!(bits, 4 | 8 | 16) {
+                return Err(bad("bad compact sample size width"));
+            }
+            (0, usize::from(bits))
+        } else {
+            (
+                u64::from(be_u32(buf, b.body + 4).ok_or_else(|| bad("truncated sample sizes"))?),
+                32,
+            )
+        };
+        let count = be_u32(buf, b.body + 8)
+            .filter(|_| b.body + 12 <= b.end)
+            .ok_or_else(|| bad("truncated sample sizes"))?;
+        let at = b.body + 12;
+        if constant == 0 {
+            let bytes = (count as usize)
+                .checked_mul(bits)
+                .ok_or_else(|| bad("sample size table too large"))?
+                .div_ceil(8);
+            range_within(at, bytes, b.end).ok_or_else(|| bad("sample count exceeds the sample size table"))?;
+        }
+        Ok(Sizes {
+            constant,
+            at,
+            bits,
+            count: u64::from(count),
+        })
+    }
+
+    /// Total size of `n` samples from `first`; a table is only read within its box.
+    fn sum(&self, buf: &[u8], first: u64, n: u64) -> Result<u64, MediaError> {
+        let bad = || malformed("MP4", "sample sizes overflow");
+        if self.constant != 0 {
+            return self.constant.checked_mul(n).ok_or_else(bad);
+        }
+        let mut total = 0u64;
+        for i in first..first.saturating_add(n) {
+            let i = to_usize(i).ok_or_else(bad)?;
+            let size = match self.bits {
+                32 => be_u32(buf, self.at + i * 4).map(u64::from),
+                16 => be_u16(buf, self.at + i * 2).map(u64::from),
+                8 => u8_at(buf, self.at + i).map(u64::from),
+                _ => u8_at(buf, self.at + i / 2).map(|b| u64::from(if i % 2 == 0 { b >> 4 } else { b & 0x0F })),
+            }
+            .ok_or_else(bad)?;
+            total = total.checked_add(size).ok_or_else(bad)?;
+        }
+        Ok(total)
+    }
 }
 
 #[cfg(test)]
@@ -125,12 +683,24 @@ mod tests {
             ),
         ]
         .concat();
-        let (out, removed) = strip(&file).expect("strip");
+        let (out, removed) = strip(&file, Flavor::Movie).expect("strip");
         assert_eq!(out.len(), file.len());
         assert!(!out.windows(4).any(|w| w == b"udta" || w == b"\xa9xyz"));
         assert!(removed.contains(&"udta") && removed.contains(&"creation times"));
         let mut broken = file.clone();
         broken[3] = 0xFF; // ftyp claims more than the file holds
-        assert!(strip(&broken).is_err());
+        assert!(strip(&broken, Flavor::Movie).is_err());
+    }
+
+    #[test]
+    fn sample_counts_beyond_their_tables_are_malformed() {
+        let stbl = [
+            boxed(b"stsd", &[0, 0, 0, 0, 0, 0, 0, 0]),
+            boxed(b"stco", &[0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]),
+        ]
+        .concat();
+        let trak = boxed(b"trak", &boxed(b"mdia", &boxed(b"minf", &boxed(b"stbl", &stbl))));
+        let file = [boxed(b"ftyp", b"isom\0\0\0\0"), boxed(b"moov", &trak)].concat();
+        assert!(matches!(strip(&file, Flavor::Movie), Err(MediaError::Malformed { .. })));
     }
 }

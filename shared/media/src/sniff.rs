@@ -6,9 +6,15 @@ pub enum Format {
     Jpeg,
     Png,
     Webp,
-    /// MP4, 3GP and M4A: the ISO base media file format.
+    /// MP4, 3GP, MOV and M4A: the ISO base media file format, as a movie.
     Mp4,
+    /// HEIF and HEIC (iPhone photos): ISO BMFF too, but told apart by the `ftyp` brand.
+    Heif,
+    /// AVIF: HEIF with AV1 pictures.
+    Avif,
     OggOpus,
+    /// Ogg with Vorbis audio.
+    OggVorbis,
     Mp3,
     Amr,
     Aac,
@@ -27,7 +33,10 @@ impl Format {
             Format::Png => "image/png",
             Format::Webp => "image/webp",
             Format::Mp4 => "video/mp4",
+            Format::Heif => "image/heif",
+            Format::Avif => "image/avif",
             Format::OggOpus => "audio/ogg; codecs=opus",
+            Format::OggVorbis => "audio/ogg",
             Format::Mp3 => "audio/mpeg",
             Format::Amr => "audio/amr",
             Format::Aac => "audio/aac",
@@ -52,20 +61,25 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
         return Some(Format::Webp);
     }
     if bytes.get(4..8) == Some(b"ftyp") {
-        return Some(Format::Mp4);
+        return Some(iso_bmff(bytes));
     }
     if starts(b"OggS") {
         // The first packet names the codec; WhatsApp voice notes are Opus.
         let first_packet = bytes.get(27 + usize::from(*bytes.get(26)?)..)?;
-        return first_packet.starts_with(b"OpusHead").then_some(Format::OggOpus);
+        if first_packet.starts_with(b"OpusHead") {
+            return Some(Format::OggOpus);
+        }
+        return first_packet.starts_with(b"\x01vorbis").then_some(Format::OggVorbis);
     }
-    if starts(b"ID3") || (bytes.len() > 2 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0 && bytes[1] & 0x06 != 0) {
+    let b0 = bytes.first().copied();
+    let b1 = bytes.get(1).copied().unwrap_or(0);
+    if starts(b"ID3") || (b0 == Some(0xFF) && b1 & 0xE0 == 0xE0 && b1 & 0x06 != 0) {
         return Some(Format::Mp3);
     }
     if starts(b"#!AMR") {
         return Some(Format::Amr);
     }
-    if bytes.len() > 2 && bytes[0] == 0xFF && bytes[1] & 0xF6 == 0xF0 {
+    if b0 == Some(0xFF) && b1 & 0xF6 == 0xF0 {
         return Some(Format::Aac);
     }
     if starts(b"%PDF-") {
@@ -79,4 +93,60 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
     }
     let text = std::str::from_utf8(bytes).ok()?;
     (!text.contains('\0')).then_some(Format::Text)
+}
+
+/// HEIF brands (still images and image sequences, HEVC or generic).
+const HEIF_BRANDS: [&[u8; 4]; 8] = [b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"];
+const AVIF_BRANDS: [&[u8; 4]; 2] = [b"avif", b"avis"];
+
+/// An ISO BMFF file is a picture when its major brand, or failing that any compatible
+/// brand, is a HEIF or AVIF brand: such files keep their Exif as items, which the
+/// movie cleaner would not find.
+fn iso_bmff(bytes: &[u8]) -> Format {
+    let brands = crate::isobmff::brands(bytes);
+    let classify = |b: &[u8; 4]| {
+        if AVIF_BRANDS.contains(&b) {
+            Some(Format::Avif)
+        } else if HEIF_BRANDS.contains(&b) {
+            Some(Format::Heif)
+        } else {
+            None
+        }
+    };
+    brands
+        .first()
+        .and_then(classify)
+        .or_else(|| brands.iter().skip(1).find_map(classify))
+        .unwrap_or(Format::Mp4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ftyp(major: &[u8; 4], compatible: &[&[u8; 4]]) -> Vec<u8> {
+        let mut b = ((16 + 4 * compatible.len()) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(b"ftyp");
+        b.extend_from_slice(major);
+        b.extend_from_slice(&[0; 4]);
+        for c in compatible {
+            b.extend_from_slice(*c);
+        }
+        b
+    }
+
+    #[test]
+    fn heif_and_avif_are_told_from_mp4_by_brand() {
+        assert_eq!(sniff(&ftyp(b"heic", &[b"mif1", b"heic"])), Some(Format::Heif));
+        assert_eq!(sniff(&ftyp(b"mif1", &[b"heic"])), Some(Format::Heif));
+        assert_eq!(sniff(&ftyp(b"avif", &[b"mif1", b"miaf"])), Some(Format::Avif));
+        assert_eq!(sniff(&ftyp(b"miaf", &[b"avif"])), Some(Format::Avif));
+        assert_eq!(sniff(&ftyp(b"msf1", &[b"hevc"])), Some(Format::Heif));
+        assert_eq!(sniff(&ftyp(b"isom", &[b"iso2", b"mp41"])), Some(Format::Mp4));
+        assert_eq!(sniff(&ftyp(b"3gp4", &[])), Some(Format::Mp4));
+        // A claimed ftyp size far beyond the file is read only as far as it goes.
+        let mut huge = ftyp(b"qt  ", &[b"heic"]);
+        huge[..4].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert_eq!(sniff(&huge), Some(Format::Heif));
+    }
 }

@@ -4,6 +4,7 @@
 //! status) exactly once per report; spam scoring, duplicates and priorities build on
 //! the same entry point.
 
+use crate::jobs::JobError;
 use crate::ports::{AggregateKey, AggregateStore, DedupeStore, ReportJob, ReportStore, StoreError};
 use crate::range::RangeConfig;
 use crate::report::StationChoice;
@@ -23,6 +24,17 @@ pub enum ClassifierError {
     Store(#[from] StoreError),
     #[error("report {0} not found")]
     Missing(String),
+}
+
+impl From<ClassifierError> for JobError {
+    fn from(e: ClassifierError) -> Self {
+        match e {
+            ClassifierError::Store(StoreError::Corrupt(_)) | ClassifierError::Missing(_) => {
+                JobError::Fatal(e.to_string())
+            }
+            ClassifierError::Store(_) => JobError::Retry(e.to_string()),
+        }
+    }
 }
 
 /// The calendar day (`YYYY-MM-DD`) of a Unix time at a UTC offset in minutes.

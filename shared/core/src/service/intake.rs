@@ -1,11 +1,12 @@
 //! Intake: one inbound WhatsApp message through the conversation, exactly once in effect.
 
-use crate::conversation::{self, Conversation, Effect, Inbound, Reply, StepContext};
+use crate::conversation::{self, Conversation, Effect, Inbound, StepContext};
 use crate::i18n::Catalog;
-use crate::ids::{Identity, Pseudonym};
+use crate::ids::Identity;
+use crate::jobs::{Envelope, JobQueue};
 use crate::ports::{
-    ConversationStore, Entropy, EvidenceVault, MediaJob, MediaQueue, MessageCommit, OutboundJob, OutboundQueue,
-    Pseudonymizer, ReplyAddressSealer, ReportJob, ReportQueue, ReportStore, SealedAddress, StoreError,
+    ConversationStore, Entropy, EvidenceVault, MediaJob, MessageCommit, OutboundJob, Pseudonymizer, ReplyAddressSealer,
+    ReportJob, ReportStore, StoreError,
 };
 use std::sync::Arc;
 
@@ -18,10 +19,8 @@ const MAX_ATTEMPTS: usize = 8;
 pub struct IntakePorts {
     pub conversations: Arc<dyn ConversationStore>,
     pub reports: Arc<dyn ReportStore>,
-    pub outbound: Arc<dyn OutboundQueue>,
-    pub media: Arc<dyn MediaQueue>,
-    /// Submitted reports go to the classifier.
-    pub submitted: Arc<dyn ReportQueue>,
+    /// Where the replies, media downloads and submitted reports a message causes go.
+    pub jobs: Arc<dyn JobQueue>,
     pub pseudonyms: Arc<dyn Pseudonymizer>,
     pub sealer: Arc<dyn ReplyAddressSealer>,
     pub entropy: Arc<dyn Entropy>,
@@ -76,9 +75,12 @@ impl Intake {
     /// the sender's number.
     ///
     /// Two storage round trips: the conversation is loaded, stepped, and committed
-    /// together with the message's dedupe claim and any submitted report in one atomic
-    /// write. A redelivered message fails that write and has no effect; a message whose
-    /// commit fails is not claimed, so WhatsApp's redelivery is processed afresh.
+    /// together with the message's dedupe claim, any submitted report and the jobs it
+    /// causes (its outbox) in one atomic write; then the jobs are dispatched. A message
+    /// whose commit fails is not claimed, so WhatsApp's redelivery is processed afresh.
+    /// A redelivered message fails that write and changes nothing, but dispatches its
+    /// outbox again: if the first dispatch failed half-way (a queue error, a crash),
+    /// the redelivery finishes it, and job ids make a second send harmless.
     pub async fn handle(
         &self,
         identity: &Identity,
@@ -114,7 +116,7 @@ impl Intake {
             let mut outcome = conversation::step(&conversation, &inbound, &ctx);
 
             let mut replies = vec![];
-            let mut media_jobs = vec![];
+            let mut jobs = vec![];
             let mut discards = vec![];
             let mut reports = vec![];
             for effect in &outcome.effects {
@@ -132,7 +134,7 @@ impl Intake {
                         kind,
                         mime_type,
                     } => {
-                        media_jobs.push(MediaJob {
+                        jobs.push(Envelope::of(&MediaJob {
                             report_id: report_id.clone(),
                             media_key: media_key.clone(),
                             wa_media_id: wa_media_id.clone(),
@@ -141,12 +143,26 @@ impl Intake {
                             conversation: who.clone(),
                             reply_address: address.clone(),
                             lang: outcome.conversation.lang.unwrap_or(crate::Lang::Hi),
-                        });
+                        })?);
                     }
                     Effect::DiscardDraft { report_id } => discards.push(report_id.clone()),
                 }
             }
             replies.append(&mut outcome.replies);
+            for report in &reports {
+                jobs.push(Envelope::of(&ReportJob {
+                    report_id: report.id.clone(),
+                })?);
+            }
+            let count = replies.len();
+            for (i, reply) in replies.into_iter().enumerate() {
+                jobs.push(Envelope::of(&OutboundJob {
+                    conversation: who.clone(),
+                    reply_address: address.clone(),
+                    reply,
+                    job_id: format!("{key}.{i}"),
+                })?);
+            }
 
             let commit = MessageCommit {
                 who: &who,
@@ -156,10 +172,15 @@ impl Intake {
                 message_key: &key,
                 now,
                 reports: &reports,
+                jobs: &jobs,
             };
             match self.ports.conversations.commit(&commit).await {
                 Ok(_) => {}
-                Err(StoreError::AlreadyProcessed) => return Ok(MessageOutcome::Duplicate),
+                Err(StoreError::AlreadyProcessed) => {
+                    let pending = self.ports.conversations.outbox(&key).await?;
+                    self.dispatch(&pending).await?;
+                    return Ok(MessageOutcome::Duplicate);
+                }
                 // Another message of this informant was written first: step again.
                 Err(StoreError::Conflict) => continue,
                 Err(StoreError::ReferenceTaken) => {
@@ -172,46 +193,22 @@ impl Intake {
                 Err(e) => return Err(e.into()),
             }
 
-            // Committed: the rest is queue work, each piece idempotent downstream.
-            for job in &media_jobs {
-                self.ports.media.enqueue(job).await?;
-            }
-            for report in &reports {
-                self.ports
-                    .submitted
-                    .enqueue(&ReportJob {
-                        report_id: report.id.clone(),
-                    })
-                    .await?;
-            }
+            // Committed: dispatch the outbox. Should this fail, the error asks WhatsApp
+            // to redeliver, and the redelivery dispatches the outbox again.
+            self.dispatch(&jobs).await?;
             for report_id in &discards {
                 // The citizen cancelled or the draft expired: its evidence goes too.
                 // Media still in flight is dropped by the ingest, which re-checks.
                 self.ports.vault.discard(report_id).await?;
             }
-            let count = replies.len();
-            self.enqueue_replies(&who, &address, &inbound.message_id, replies)
-                .await?;
             return Ok(MessageOutcome::Processed { replies: count });
         }
         Err(IntakeError::Contention)
     }
 
-    async fn enqueue_replies(
-        &self,
-        who: &Pseudonym,
-        address: &SealedAddress,
-        message_key: &str,
-        replies: Vec<Reply>,
-    ) -> Result<(), IntakeError> {
-        for (i, reply) in replies.into_iter().enumerate() {
-            let job = OutboundJob {
-                conversation: who.clone(),
-                reply_address: address.clone(),
-                reply,
-                job_id: format!("{message_key}.{i}"),
-            };
-            self.ports.outbound.enqueue(&job).await?;
+    async fn dispatch(&self, jobs: &[Envelope]) -> Result<(), IntakeError> {
+        for job in jobs {
+            self.ports.jobs.send(job).await?;
         }
         Ok(())
     }

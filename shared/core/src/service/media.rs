@@ -2,9 +2,10 @@
 
 use crate::conversation::Reply;
 use crate::i18n::Catalog;
+use crate::jobs::{JobError, JobQueue};
 use crate::ports::{
-    ConversationStore, EvidenceProcessor, EvidenceVault, FetchFailure, MediaJob, MediaRecord, MediaSource, OutboundJob,
-    OutboundQueue, QueueError, ReportStore, StoreError,
+    ConversationStore, EvidenceSandbox, EvidenceVault, FetchFailure, MediaJob, MediaRecord, MediaSource, OutboundJob,
+    QueueError, ReportStore, StoreError,
 };
 use crate::report::MediaKind;
 use std::sync::Arc;
@@ -25,10 +26,12 @@ pub struct MediaIngest {
     pub vault: Arc<dyn EvidenceVault>,
     pub reports: Arc<dyn ReportStore>,
     pub conversations: Arc<dyn ConversationStore>,
-    pub outbound: Arc<dyn OutboundQueue>,
+    /// Where notices to the informant go (the outbound queue).
+    pub jobs: Arc<dyn JobQueue>,
     pub catalog: Arc<Catalog>,
-    /// Sniffs, strips metadata and hashes; nothing reaches the vault without it.
-    pub processor: Arc<dyn EvidenceProcessor>,
+    /// Sniffs, strips metadata and hashes, isolated so that no file can stall or
+    /// crash the worker; nothing reaches the vault without it.
+    pub processor: Arc<dyn EvidenceSandbox>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +55,16 @@ impl MediaIngestError {
     }
 }
 
+impl From<MediaIngestError> for JobError {
+    fn from(e: MediaIngestError) -> Self {
+        if e.is_retryable() {
+            JobError::Retry(e.to_string())
+        } else {
+            JobError::Fatal(e.to_string())
+        }
+    }
+}
+
 /// What became of a media job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IngestOutcome {
@@ -67,6 +80,17 @@ impl MediaIngest {
         if !self.still_wanted(job).await? {
             return Ok(IngestOutcome::Dropped);
         }
+        // A job delivered again (queues deliver at least once; a redelivered webhook
+        // dispatches its outbox again): stored already, not fetched twice.
+        if self
+            .vault
+            .list(&job.report_id)
+            .await?
+            .iter()
+            .any(|r| r.media_key == job.media_key)
+        {
+            return Ok(IngestOutcome::Stored);
+        }
         let limit = max_media_bytes(job.kind);
         let (bytes, _reported_mime) = match self.source.fetch(&job.wa_media_id, limit).await {
             Ok(fetched) => fetched,
@@ -76,7 +100,7 @@ impl MediaIngest {
             }
             Err(e) => return Err(e.into()),
         };
-        let evidence = match self.processor.process(job.kind, &bytes) {
+        let evidence = match self.processor.process(job.kind, bytes).await {
             Ok(e) => e,
             Err(_) => {
                 // Neither the file nor its bytes are kept: it is not evidence we can use.
@@ -122,6 +146,6 @@ impl MediaIngest {
             reply,
             job_id: format!("{}.media-notice", job.media_key),
         };
-        Ok(self.outbound.enqueue(&notice).await?)
+        Ok(crate::jobs::send(self.jobs.as_ref(), &notice).await?)
     }
 }

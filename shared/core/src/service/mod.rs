@@ -12,4 +12,4 @@ mod notifier;
 pub use classifier::{Classifier, ClassifierError, local_day};
 pub use intake::{Intake, IntakeError, IntakePorts, MessageOutcome};
 pub use media::{IngestOutcome, MediaIngest, MediaIngestError, max_media_bytes};
-pub use notifier::{DeliveryError, Notifier};
+pub use notifier::{Delivered, DeliveryError, Notifier};
