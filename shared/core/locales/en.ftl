@@ -115,6 +115,9 @@ submitted = ✅ Your report has been sent to the police.
     For your safety, don't share your name or number in messages, and turn on disappearing messages for this chat (tap the chat name → Disappearing messages).
 submit-failed = Sorry, your report could not be saved just now. Please tap Submit again in a minute.
 
+slow-down = You are sending messages very fast. Please wait a minute, then send again; messages sent until then are not read.
+too-many-reports = You have already sent { $max } reports today. To keep this line open for everyone, please send this one tomorrow: your report is kept until then.
+
 cancelled = Your draft was discarded. Nothing was sent to the police.
 nothing-to-cancel = There is no report in progress.
 

@@ -92,6 +92,7 @@ pub fn decode<T: DeserializeOwned + Versioned>(text: &str) -> Result<T, RecordEr
 
 // The stored record types and the schema each is written in. Schema 1 is the first
 // versioned layout; schema 0 (no number) is the same layout written before versioning.
+// Each bump adds golden samples in `tests/golden/schema-N/`.
 macro_rules! versioned {
     ($($t:ty => $v:expr),* $(,)?) => {
         $(impl Versioned for $t { const SCHEMA: u32 = $v; })*
@@ -99,7 +100,8 @@ macro_rules! versioned {
 }
 
 versioned! {
-    crate::conversation::Conversation => 1,
+    // 2: the citizen's allowance (flood limit), defaulted for older conversations.
+    crate::conversation::Conversation => 2,
     crate::report::Report => 1,
     crate::ports::MediaRecord => 1,
     crate::ports::AuditEntry => 1,

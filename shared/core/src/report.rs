@@ -37,6 +37,16 @@ pub enum DetailItem {
     },
 }
 
+impl DetailItem {
+    /// Bytes of the informant's own words in the item (a text, or a caption).
+    pub fn text_bytes(&self) -> usize {
+        match self {
+            DetailItem::Text { body, .. } => body.len(),
+            DetailItem::Media { caption, .. } => caption.as_deref().map_or(0, str::len),
+        }
+    }
+}
+
 /// Where the incident happened, if the informant said.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]

@@ -110,8 +110,18 @@ impl<'a> Engine<'a> {
     }
 
     fn run(&mut self, inbound: &Inbound) {
-        self.expire_idle_draft();
         let now = self.ctx.now;
+        match self.conv.allowance.admit(now) {
+            Admission::Answer => {}
+            Admission::Warn => {
+                self.replies.push(Reply::Text {
+                    body: self.t("slow-down"),
+                });
+                return;
+            }
+            Admission::Ignore => return,
+        }
+        self.expire_idle_draft();
         self.conv.last_inbound_at = Some(self.conv.last_inbound_at.map_or(now, |t| t.max(now)));
         match &inbound.content {
             InboundContent::Text(text) => self.on_text(text),
@@ -700,7 +710,10 @@ impl<'a> Engine<'a> {
     /// Text or media offered as evidence: kept in the draft wherever the conversation is.
     fn on_evidence(&mut self, item: DetailItem) {
         let had_draft = self.conv.draft.is_some();
-        let full = self.conv.draft.as_ref().is_some_and(|d| d.items.len() >= MAX_ITEMS);
+        let full =
+            self.conv.draft.as_ref().is_some_and(|d| {
+                d.items.len() >= MAX_ITEMS || d.text_bytes() + item.text_bytes() > MAX_DRAFT_TEXT_BYTES
+            });
         if full {
             self.say(self.ta("details-full", &[("max", Arg::Num(MAX_ITEMS as i64))]));
             return self.prompt();
@@ -911,6 +924,18 @@ impl<'a> Engine<'a> {
         else {
             return self.resume();
         };
+        let day = self
+            .ctx
+            .now
+            .saturating_add(i64::from(self.ctx.range.range.utc_offset_minutes) * 60)
+            .div_euclid(86_400);
+        if !self.conv.allowance.take_report(day) {
+            // The draft is kept: it can be sent tomorrow.
+            self.replies.push(Reply::Text {
+                body: self.ta("too-many-reports", &[("max", Arg::Num(i64::from(REPORTS_PER_DAY)))]),
+            });
+            return;
+        }
         let reference = draft.reference();
         let report = Report {
             id: draft.report_id.clone(),

@@ -15,6 +15,11 @@ pub const MAX_ITEMS: usize = 30;
 pub const MAX_PLACE_CHARS: usize = 300;
 /// Longest text item we keep (WhatsApp's own limit for a text message).
 pub const MAX_TEXT_CHARS: usize = 4096;
+/// Most bytes of text (messages and captions) one report holds. Characters are not
+/// bytes: 30 items of 4,096 Devanagari characters are 360 KB, and a draft, its report
+/// and a message's outbox must each stay well under DynamoDB's 400 KB item limit, or
+/// every write of that conversation would fail for good.
+pub const MAX_DRAFT_TEXT_BYTES: usize = 160 * 1024;
 
 /// WhatsApp's limits on interactive messages (reference §8.2–8.3).
 pub mod limits {
@@ -44,6 +49,99 @@ pub struct Conversation {
     /// Unix seconds of the last message from the citizen (drives draft expiry and
     /// WhatsApp's 24-hour reply window).
     pub last_inbound_at: Option<i64>,
+    /// How much more this citizen may send now, and how many reports today.
+    #[serde(default)]
+    pub allowance: Allowance,
+}
+
+/// Messages answered in a burst before the pace is limited: a citizen sending a
+/// gallery of photos (at most [`MAX_ITEMS`]) and a few answers is never slowed.
+pub const BURST_MESSAGES: u32 = 40;
+/// The sustained pace: one message per this many seconds refills the allowance (about
+/// WhatsApp's own pace for replies to one user).
+pub const REFILL_SECS: i64 = 3;
+/// Reports one citizen may submit in a day; more is a flood, not a tip line's use.
+pub const REPORTS_PER_DAY: u32 = 10;
+
+/// A per-citizen token bucket and daily report count, kept with the conversation so
+/// they cost no extra storage round trip. Over the limit, one polite notice, then
+/// silence until the bucket refills: a flood from one number cannot flood the queues,
+/// the Graph API's pacing or the officers' inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allowance {
+    /// Messages that may be answered now, in thousandths (refilled over time).
+    pub milli_tokens: u32,
+    /// When the bucket was last refilled (Unix seconds).
+    pub refilled_at: i64,
+    /// Whether the slow-down notice went out since the bucket ran dry.
+    pub warned: bool,
+    /// The day (days since the epoch in the range's time zone) `reports_on_day` counts.
+    pub report_day: i64,
+    pub reports_on_day: u32,
+}
+
+impl Default for Allowance {
+    fn default() -> Self {
+        Allowance {
+            milli_tokens: BURST_MESSAGES * 1000,
+            // Long ago: the first message finds the bucket full and a new day.
+            refilled_at: 0,
+            warned: false,
+            report_day: 0,
+            reports_on_day: 0,
+        }
+    }
+}
+
+/// What the allowance says of one more message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Answer,
+    /// Over the limit: tell the citizen, once.
+    Warn,
+    /// Over the limit and told: nothing.
+    Ignore,
+}
+
+impl Allowance {
+    /// Refills the bucket for the time since it was last refilled, then spends one
+    /// message from it.
+    pub fn admit(&mut self, now: i64) -> Admission {
+        let full = BURST_MESSAGES * 1000;
+        if now < self.refilled_at {
+            // A clock that went back: start full rather than punish.
+            self.milli_tokens = full;
+        } else {
+            let earned = now.saturating_sub(self.refilled_at).saturating_mul(1000) / REFILL_SECS;
+            self.milli_tokens = u32::try_from(i64::from(self.milli_tokens).saturating_add(earned))
+                .unwrap_or(u32::MAX)
+                .min(full);
+        }
+        self.refilled_at = now;
+        if self.milli_tokens >= 1000 {
+            self.milli_tokens -= 1000;
+            self.warned = false;
+            Admission::Answer
+        } else if self.warned {
+            Admission::Ignore
+        } else {
+            self.warned = true;
+            Admission::Warn
+        }
+    }
+
+    /// Whether one more report may be submitted on `day`; counts it if so.
+    pub fn take_report(&mut self, day: i64) -> bool {
+        if self.report_day != day {
+            self.report_day = day;
+            self.reports_on_day = 0;
+        }
+        if self.reports_on_day >= REPORTS_PER_DAY {
+            return false;
+        }
+        self.reports_on_day += 1;
+        true
+    }
 }
 
 /// Where the conversation stands.
@@ -125,6 +223,18 @@ impl Draft {
     /// A new random reference suffix, for the rare clash with an existing code.
     pub fn reroll_reference(&mut self, entropy: [u8; 4]) {
         self.reference_suffix_entropy = entropy;
+    }
+
+    /// Bytes of text the draft holds (messages, captions and a typed place).
+    pub fn text_bytes(&self) -> usize {
+        let place = match &self.place {
+            Some(IncidentPlace::Typed { text }) => text.len(),
+            Some(IncidentPlace::Pin { name, address, .. }) => {
+                name.as_deref().map_or(0, str::len) + address.as_deref().map_or(0, str::len)
+            }
+            None => 0,
+        };
+        self.items.iter().map(DetailItem::text_bytes).sum::<usize>() + place
     }
 
     pub(crate) fn is_complete(&self) -> bool {
@@ -384,5 +494,50 @@ impl Conversation {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod allowance_tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_is_answered_then_one_notice_then_silence_until_it_refills() {
+        let mut a = Allowance::default();
+        let t = 1_800_000_000;
+        let outcomes: Vec<Admission> = (0..1500).map(|_| a.admit(t)).collect();
+        let answered = outcomes.iter().filter(|o| **o == Admission::Answer).count();
+        let warned = outcomes.iter().filter(|o| **o == Admission::Warn).count();
+        assert_eq!((answered, warned), (BURST_MESSAGES as usize, 1));
+        assert_eq!(
+            outcomes[BURST_MESSAGES as usize],
+            Admission::Warn,
+            "the notice comes first"
+        );
+        assert_eq!(a.admit(t + REFILL_SECS - 1), Admission::Ignore, "not refilled yet");
+        assert_eq!(a.admit(t + 2 * REFILL_SECS), Admission::Answer, "refilled by the pace");
+        assert_eq!(a.admit(t + 2 * REFILL_SECS), Admission::Warn, "dry again: told again");
+        // A long pause fills the bucket, no fuller than the burst.
+        a.admit(t + 1_000_000);
+        assert_eq!(a.milli_tokens, (BURST_MESSAGES - 1) * 1000);
+        // A clock that goes back does not lock anyone out.
+        assert_eq!(a.admit(t - 1), Admission::Answer);
+        // Near the integer limits nothing overflows.
+        let mut b = Allowance {
+            refilled_at: i64::MIN,
+            ..Allowance::default()
+        };
+        assert_eq!(b.admit(i64::MAX), Admission::Answer);
+    }
+
+    #[test]
+    fn reports_are_capped_per_day() {
+        let mut a = Allowance::default();
+        let day = 20_500;
+        for _ in 0..REPORTS_PER_DAY {
+            assert!(a.take_report(day));
+        }
+        assert!(!a.take_report(day), "one over the day's cap");
+        assert!(a.take_report(day + 1), "a new day");
     }
 }

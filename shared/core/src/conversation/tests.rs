@@ -186,6 +186,37 @@ fn english_report_typed_without_taps() {
     assert!(matches!(report.place, Some(crate::report::IncidentPlace::Typed { .. })));
 }
 
+/// Thirty messages of WhatsApp's longest text, in Devanagari (three bytes a
+/// character): the draft stops taking text at its byte budget, and the stored
+/// conversation stays far under DynamoDB's 400 KB item limit.
+#[test]
+fn a_draft_stays_under_the_item_size_limit_whatever_is_typed() {
+    let mut chat = Chat::new();
+    for t in ["Hello", "English", "new report", "ghazipur", "zamaniya", "gambling"] {
+        chat.text(t);
+    }
+    let long: String = "अ".repeat(MAX_TEXT_CHARS + 100);
+    for _ in 0..MAX_ITEMS {
+        chat.text(&long);
+    }
+    let draft = chat.conv.draft.as_ref().expect("draft");
+    assert!(draft.text_bytes() <= MAX_DRAFT_TEXT_BYTES);
+    assert!(
+        draft.items.len() < MAX_ITEMS,
+        "the byte budget, not the count, stopped it"
+    );
+    assert!(
+        chat.replies.iter().any(|r| r.body().contains(&MAX_ITEMS.to_string())),
+        "told it is full"
+    );
+    let stored = crate::records::encode(&chat.conv).expect("encodes");
+    assert!(
+        stored.len() < 200 * 1024,
+        "stored conversation is {} bytes",
+        stored.len()
+    );
+}
+
 #[test]
 fn urdu_report_from_a_poster() {
     let mut chat = Chat::new();
