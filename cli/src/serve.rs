@@ -243,7 +243,9 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
         let mut every = tokio::time::interval(SWEEP_INTERVAL);
         loop {
             every.tick().await;
-            match satark_embedded::sweep(&sweep_store, &sweep_vault, &policy, sweep_clock.now()).await {
+            match satark_core::retention::sweep(&sweep_store, &sweep_store, &sweep_vault, &policy, sweep_clock.now())
+                .await
+            {
                 Ok(swept) => tracing::info!(?swept, "retention sweep"),
                 Err(e) => tracing::error!(error = %e, "retention sweep failed"),
             }

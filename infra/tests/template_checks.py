@@ -15,6 +15,7 @@ import fnmatch
 import json
 import os
 import re
+import tomllib
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -24,6 +25,7 @@ TABLES_RS = REPO / "shared" / "aws" / "src" / "tables.rs"
 AWS_LIB_RS = REPO / "shared" / "aws" / "src" / "lib.rs"
 AGGREGATES_RS = REPO / "shared" / "aws" / "src" / "aggregates.rs"
 PORTS_RS = REPO / "shared" / "core" / "src" / "ports.rs"
+INVENTORY = REPO / "infra" / "aws-actions.toml"
 
 # Logical ids the checks are about.
 ROLES = {
@@ -32,20 +34,23 @@ ROLES = {
     "ClassifierFunction": "ClassifierRole",
     "NotifierFunction": "NotifierRole",
     "DashboardFunction": "DashboardRole",
+    "SweeperFunction": "SweeperRole",
 }
+# Each function's binary (Metadata.BuildProperties.Binary), built from its own crate at
+# functions/<binary> (CodeUri).
 BINARIES = {
     "WebhookFunction": "webhook",
     "MediaFunction": "media",
     "ClassifierFunction": "classifier",
     "NotifierFunction": "notifier",
     "DashboardFunction": "dashboard",
+    "SweeperFunction": "sweeper",
 }
 CONTACT_KEY = "ContactKey"
 PSEUDONYM_KEY = "PseudonymKey"
 EVIDENCE_KEY = "EvidenceKey"
 EVIDENCE_BUCKET = "EvidenceBucket"
 CONVERSATIONS_TABLE = "ConversationsTable"
-BASIC_EXECUTION_POLICY = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 
 # KMS actions that use a key's material (as opposed to administering the key).
 KMS_USAGE_ACTIONS = [
@@ -265,8 +270,9 @@ def role_statements(template: dict, role: str) -> list[tuple[str, dict]]:
     return [(where, s) for r, where, s in identity_statements(template) if r == role]
 
 
-def principals(stmt: dict, template: dict) -> set[str]:
-    """Who a resource-policy statement is about: "*", "root", "role:<logical id>",
+def named_principals(stmt: dict, template: dict) -> set[str]:
+    """The Principal element of a resource-policy statement as written: "*", "root",
+    "role:<logical id>" (a role of the template named as the principal),
     "service:<name>", or the literal ARN."""
     if "NotPrincipal" in stmt:
         return {"*"}
@@ -289,6 +295,52 @@ def principals(stmt: dict, template: dict) -> set[str]:
         for value in as_list(principal.get("Service")):
             out.add(f"service:{literal_text(value)}")
     return out
+
+
+# Condition operators that narrow an Allow to the principals they name.
+_PRINCIPAL_ARN_MATCHES = ("ArnEquals", "StringEquals", "ArnLike", "StringLike")
+
+
+def principal_arn_condition(stmt: dict, template: dict) -> set[str] | None:
+    """The principals an aws:PrincipalArn condition narrows a statement to, as
+    "role:<logical id>" (or the literal ARN, or "*" for a pattern that could match
+    anything); None without such a condition."""
+    condition = stmt.get("Condition", {}) or {}
+    found: set[str] | None = None
+    for operator in _PRINCIPAL_ARN_MATCHES:
+        values = (condition.get(operator) or {}).get("aws:PrincipalArn")
+        if values is None:
+            continue
+        names: set[str] = set()
+        for value in as_list(values):
+            roles = refs(value) & set(resources(template, "AWS::IAM::Role"))
+            text = literal_text(value)
+            if roles and "*" not in text.replace("${", "").replace("}", ""):
+                names.update(f"role:{r}" for r in roles)
+            elif "*" in text or "?" in text:
+                names.add("*")
+            else:
+                names.add(text)
+        # Several operators must all hold: the statement covers their intersection (a
+        # pattern that matches anything bounds nothing).
+        if found is None or "*" in found:
+            found = names
+        elif "*" not in names:
+            found = found & names
+    return found
+
+
+def principals(stmt: dict, template: dict) -> set[str]:
+    """Who a resource-policy statement is about: "*", "root", "role:<logical id>",
+    "service:<name>", or the literal ARN. An account principal narrowed by an
+    aws:PrincipalArn condition (how the key policies allow a role without naming it) is
+    about the principals the condition names."""
+    named = named_principals(stmt, template)
+    if stmt.get("Effect") == "Allow" and named & {"root", "*"}:
+        narrowed = principal_arn_condition(stmt, template)
+        if narrowed is not None and "*" not in narrowed:
+            return (named - {"root", "*"}) | narrowed
+    return named
 
 
 def key_policy(template: dict, key: str) -> list[dict]:
@@ -393,9 +445,14 @@ def check_pseudonym_key(template: dict) -> list[str]:
     return problems
 
 
+# What an administrator may never do with a key: hand anyone (themselves) its use.
+KMS_ADMIN_FORBIDDEN = ["kms:CreateGrant"]
+
+
 def check_root_cannot_use_keys(template: dict) -> list[str]:
     """The account root administers every key but uses none, so no IAM policy alone can
-    grant use; and it can still administer each (no lockout)."""
+    grant use; it cannot create grants (which would give a principal use); and it can
+    still administer each (no lockout)."""
     problems = []
     for key in resources(template, "AWS::KMS::Key"):
         administers = False
@@ -404,6 +461,12 @@ def check_root_cannot_use_keys(template: dict) -> list[str]:
                 continue
             if "root" in principals(stmt, template):
                 administers = administers or action_allowed(stmt, "kms:PutKeyPolicy")
+                for action in KMS_ADMIN_FORBIDDEN:
+                    if action_allowed(stmt, action):
+                        problems.append(f"the account root may {action} on {key}: a grant gives use")
+                wild = [a for a in actions_of(stmt) if "*" in a or "?" in a]
+                if wild or "NotAction" in stmt:
+                    problems.append(f"{key}'s administrators' statement has wildcard actions {wild}: list them")
             for action in KMS_USAGE_ACTIONS:
                 if action_allowed(stmt, action):
                     if "root" in principals(stmt, template):
@@ -422,14 +485,58 @@ def _service_scoped(stmt: dict) -> bool:
 
 
 def check_evidence_key(template: dict) -> list[str]:
+    """Evidence keys are used by the media role (writing) and, once the dashboard
+    presigns evidence URLs, by the dashboard role (reading): by nobody else, ever. What
+    each uses today, exactly, is the inventory's (check_inventory)."""
     return _only_these_use(
         template,
         EVIDENCE_KEY,
         {
-            "role:MediaRole": {"kms:GenerateDataKey", "kms:Decrypt"},
+            "role:MediaRole": {"kms:GenerateDataKey"},
             "role:DashboardRole": {"kms:Decrypt"},
         },
     )
+
+
+# What every role's use of a key is bound to, besides who the role is.
+KEY_USE_CONDITIONS = {
+    CONTACT_KEY: ("StringEquals", "kms:EncryptionContext:purpose", "satark-reply-address"),
+    PSEUDONYM_KEY: ("StringEquals", "kms:MacAlgorithm", "HMAC_SHA_256"),
+    EVIDENCE_KEY: ("StringEquals", "kms:ViaService", "s3.${AWS::Region}.amazonaws.com"),
+}
+
+
+def check_key_use_conditions(template: dict) -> list[str]:
+    """Each statement letting a role use a key keeps that key's condition: reply
+    addresses only under their encryption context (which holds no personal data), the
+    pseudonym key only for HMAC-SHA-256, evidence only through S3."""
+    problems = []
+    for key, (operator, name, value) in KEY_USE_CONDITIONS.items():
+        for stmt in key_policy(template, key):
+            if stmt.get("Effect") != "Allow" or not any(p.startswith("role:") for p in principals(stmt, template)):
+                continue
+            values = ((stmt.get("Condition") or {}).get(operator) or {}).get(name)
+            if [literal_text(v) for v in as_list(values)] != [value]:
+                problems.append(f"{key}'s statement {stmt.get('Sid', '?')} does not require {name} = {value}")
+    return problems
+
+
+def check_key_principals(template: dict) -> list[str]:
+    """Key policies never name a role of the stack as their Principal: KMS validates
+    named principals when the policy is set, and a role created moments earlier in the
+    same stack may not have propagated, which fails the first deploy (CloudFormation does
+    not retry it). Roles are allowed through the account principal and an
+    aws:PrincipalArn condition instead."""
+    problems = []
+    for key in resources(template, "AWS::KMS::Key"):
+        for stmt in key_policy(template, key):
+            named = {p for p in named_principals(stmt, template) if p.startswith("role:")}
+            if named:
+                problems.append(
+                    f"{key}'s statement {stmt.get('Sid', '?')} names {sorted(named)} as its principal:"
+                    " use the account root and an aws:PrincipalArn condition"
+                )
+    return problems
 
 
 # --------------------------------------------------------------------------------------
@@ -463,62 +570,24 @@ def check_dashboard_isolation(template: dict) -> list[str]:
     return problems
 
 
-# Each function's environment, exactly: what it needs and nothing else.
-EXPECTED_ENVIRONMENT = {
-    "WebhookFunction": {
-        "SATARK_CONVERSATIONS_TABLE",
-        "SATARK_DEDUPE_TABLE",
-        "SATARK_REPORTS_TABLE",
-        "SATARK_EVIDENCE_BUCKET",
-        "SATARK_EVIDENCE_KEY_ID",
-        "SATARK_OUTBOUND_QUEUE_URL",
-        "SATARK_MEDIA_QUEUE_URL",
-        "SATARK_REPORTS_QUEUE_URL",
-        "SATARK_PSEUDONYM_KEY_ID",
-        "SATARK_CONTACT_KEY_ID",
-        "SATARK_WHATSAPP_SECRET_ARN",
-        "SATARK_WHATSAPP_PHONE_NUMBER_ID",
-        "RUST_LOG",
-    },
-    "MediaFunction": {
-        # Its store adapter wants all three names; its role reaches no dedupe record.
-        "SATARK_CONVERSATIONS_TABLE",
-        "SATARK_DEDUPE_TABLE",
-        "SATARK_REPORTS_TABLE",
-        "SATARK_EVIDENCE_BUCKET",
-        "SATARK_EVIDENCE_KEY_ID",
-        "SATARK_OUTBOUND_QUEUE_URL",
-        "SATARK_WHATSAPP_SECRET_ARN",
-        "SATARK_WHATSAPP_PHONE_NUMBER_ID",
-        "SATARK_GRAPH_API_VERSION",
-        "RUST_LOG",
-    },
-    "ClassifierFunction": {
-        # Its store adapter wants all three names; its role reaches no conversation.
-        "SATARK_CONVERSATIONS_TABLE",
-        "SATARK_REPORTS_TABLE",
-        "SATARK_AGGREGATES_TABLE",
-        "SATARK_DEDUPE_TABLE",
-        "SATARK_OUTBOUND_QUEUE_URL",
-        "RUST_LOG",
-    },
-    "NotifierFunction": {
-        "SATARK_CONTACT_KEY_ID",
-        "SATARK_WHATSAPP_SECRET_ARN",
-        "SATARK_WHATSAPP_PHONE_NUMBER_ID",
-        "SATARK_GRAPH_API_VERSION",
-        "RUST_LOG",
-    },
-    "DashboardFunction": {
-        "SATARK_REPORTS_TABLE",
-        "SATARK_AGGREGATES_TABLE",
-        "SATARK_AUDIT_TABLE",
-        "SATARK_EVIDENCE_BUCKET",
-        "SATARK_EVIDENCE_KEY_ID",
-        "SATARK_OUTBOUND_QUEUE_URL",
-        "RUST_LOG",
-    },
-}
+# Each function's environment, exactly: what it needs and nothing else. The inventory
+# (infra/aws-actions.toml) says which variables each function reads.
+
+
+def load_inventory(path: Path | None = None) -> dict:
+    """infra/aws-actions.toml: per function, its role, environment and grants.
+    SATARK_INVENTORY points the tests at another file."""
+    path = path or Path(os.environ.get("SATARK_INVENTORY") or INVENTORY)
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def expected_environment(inventory: dict) -> dict[str, set[str]]:
+    return {
+        spec["function"]: set(spec.get("environment", []))
+        for spec in inventory.get("functions", {}).values()
+    }
+
 
 # What each variable must name.
 ENVIRONMENT_TARGETS = {
@@ -541,9 +610,27 @@ ENVIRONMENT_TARGETS = {
 }
 
 
-def check_function_environments(template: dict) -> list[str]:
+# Where a queue consumer moves a job that can never succeed: its own queue's DLQ.
+DEAD_LETTER_VARIABLE = "SATARK_DEAD_LETTER_QUEUE_URL"
+
+
+def _own_dead_letter_queue(template: dict, function: str) -> str | None:
+    for event in events_of(template, function, "SQS").values():
+        queue = next(iter(refs(event.get("Properties", {}).get("Queue")) & set(resources(template, "AWS::SQS::Queue"))), None)
+        redrive = props(template, queue).get("RedrivePolicy") if queue else None
+        if redrive:
+            return next(iter(refs(redrive.get("deadLetterTargetArn"))), None)
+    return None
+
+
+def check_function_environments(template: dict, inventory: dict | None = None) -> list[str]:
     problems = []
-    for function, expected in EXPECTED_ENVIRONMENT.items():
+    inventory = inventory if inventory is not None else load_inventory()
+    expected_all = expected_environment(inventory)
+    for function in resources(template, "AWS::Serverless::Function"):
+        if function not in expected_all:
+            problems.append(f"{function} is not in infra/aws-actions.toml")
+    for function, expected in expected_all.items():
         env = function_environment(template, function)
         extra, missing = set(env) - expected, expected - set(env)
         if extra:
@@ -552,8 +639,12 @@ def check_function_environments(template: dict) -> list[str]:
             problems.append(f"{function} lacks {sorted(missing)}")
         for name, value in env.items():
             target = ENVIRONMENT_TARGETS.get(name)
+            if name == DEAD_LETTER_VARIABLE:
+                target = _own_dead_letter_queue(template, function)
             if target and refs(value) != {target}:
                 problems.append(f"{function}'s {name} does not name {target}")
+            elif name == DEAD_LETTER_VARIABLE and not target:
+                problems.append(f"{function} has {name} but consumes no queue with a dead-letter queue")
     # The secret's values are never parameters: only its ARN is.
     for name, param in template.get("Parameters", {}).items():
         if re.search(r"token|app_?secret|password", name, re.I) and not name.endswith("Arn"):
@@ -593,8 +684,9 @@ def check_least_privilege(template: dict) -> list[str]:
     for lid, res in resources(template, "AWS::IAM::Role").items():
         managed = as_list(res.get("Properties", {}).get("ManagedPolicyArns"))
         for arn in managed:
-            if literal_text(arn) != BASIC_EXECUTION_POLICY:
-                problems.append(f"{lid} has managed policy {literal_text(arn)}")
+            # Even AWSLambdaBasicExecutionRole grants more than a function needs (every
+            # log group of the account); each role's own log group is in its policy.
+            problems.append(f"{lid} has managed policy {literal_text(arn)}")
     for function in resources(template, "AWS::Serverless::Function"):
         p = props(template, function)
         if "Policies" in p:
@@ -651,6 +743,7 @@ def check_queues(template: dict) -> list[str]:
         if not any(_is_dlq_alarm(a.get("Properties", {}), dlq) for a in alarms.values()):
             problems.append(f"{dlq} (dead letters of {source}) has no alarm on ApproximateNumberOfMessagesVisible > 0")
     consumed = set()
+    total_concurrency = 0
     for function in resources(template, "AWS::Serverless::Function"):
         timeout = int(function_property(template, function, "Timeout", 3))
         for name, event in events_of(template, function, "SQS").items():
@@ -658,6 +751,14 @@ def check_queues(template: dict) -> list[str]:
             queue = _queue_of(ep.get("Queue"), template)
             if "ReportBatchItemFailures" not in as_list(ep.get("FunctionResponseTypes")):
                 problems.append(f"{function}.{name} does not report batch item failures")
+            maximum = (ep.get("ScalingConfig") or {}).get("MaximumConcurrency")
+            if not isinstance(maximum, int) or not 2 <= maximum <= MAX_CONSUMER_CONCURRENCY:
+                problems.append(
+                    f"{function}.{name} has MaximumConcurrency {maximum!r}, not 2..{MAX_CONSUMER_CONCURRENCY}:"
+                    " an uncapped queue consumer can take every execution of a new account from the webhook"
+                )
+            else:
+                total_concurrency += maximum
             if queue is None:
                 problems.append(f"{function}.{name} consumes a queue outside the template")
                 continue
@@ -667,6 +768,11 @@ def check_queues(template: dict) -> list[str]:
             visibility = int(queues[queue].get("Properties", {}).get("VisibilityTimeout", 30))
             if visibility < 6 * timeout:
                 problems.append(f"{queue}'s visibility timeout {visibility}s is under 6x {function}'s {timeout}s")
+    if total_concurrency > QUEUE_CONSUMERS_CONCURRENCY:
+        problems.append(
+            f"the queue consumers may run {total_concurrency} at once, over {QUEUE_CONSUMERS_CONCURRENCY}:"
+            f" a new account's quota of {NEW_ACCOUNT_CONCURRENCY} would leave the webhook nothing"
+        )
     for lid in queues:
         if lid not in dlqs and lid not in consumed:
             problems.append(f"{lid} has no consumer")
@@ -677,6 +783,13 @@ def check_queues(template: dict) -> list[str]:
     if not outbound.get("FifoQueue") or outbound.get("ContentBasedDeduplication") is not False:
         problems.append("OutboundQueue is not FIFO with content-based deduplication off")
     return problems
+
+
+# A new account's Lambda quota can be 10 concurrent executions in all: the queue
+# consumers together keep at least 2 of them for the webhook and the dashboard.
+NEW_ACCOUNT_CONCURRENCY = 10
+QUEUE_CONSUMERS_CONCURRENCY = 8
+MAX_CONSUMER_CONCURRENCY = 5
 
 
 def _is_dlq_alarm(p: dict, dlq: str) -> bool:
@@ -941,19 +1054,24 @@ def check_user_pool(template: dict) -> list[str]:
 
 
 def check_functions(template: dict) -> list[str]:
+    """Every function is Rust on arm64, built by cargo-lambda from its own crate:
+    CodeUri functions/<binary> and Metadata.BuildProperties.Binary <binary> (SAM reads
+    the binary name there only; a Metadata.Binary is ignored, and with CodeUri at the
+    workspace root `sam build` installs the default member, the CLI, everywhere)."""
     problems = []
     functions = resources(template, "AWS::Serverless::Function")
     if set(functions) != set(BINARIES):
         problems.append(f"functions are {sorted(functions)}, expected {sorted(BINARIES)}")
     for function, res in functions.items():
         metadata = res.get("Metadata", {}) or {}
+        binary = BINARIES.get(function)
         checks = {
             "Runtime": (function_property(template, function, "Runtime"), "provided.al2023"),
             "Architectures": (function_property(template, function, "Architectures"), ["arm64"]),
             "Handler": (function_property(template, function, "Handler"), "bootstrap"),
-            "CodeUri": (function_property(template, function, "CodeUri"), "."),
+            "CodeUri": (function_property(template, function, "CodeUri"), f"functions/{binary}"),
             "Metadata.BuildMethod": (metadata.get("BuildMethod"), "rust-cargolambda"),
-            "Metadata.Binary": (metadata.get("Binary"), BINARIES.get(function)),
+            "Metadata.BuildProperties.Binary": ((metadata.get("BuildProperties") or {}).get("Binary"), binary),
             "LoggingConfig.LogFormat": (
                 (function_property(template, function, "LoggingConfig", {}) or {}).get("LogFormat"),
                 "JSON",
@@ -962,6 +1080,44 @@ def check_functions(template: dict) -> list[str]:
         for what, (actual, expected) in checks.items():
             if actual != expected:
                 problems.append(f"{function} {what} is {actual!r}, not {expected!r}")
+        if "Binary" in metadata:
+            problems.append(f"{function} sets Metadata.Binary, which SAM ignores: use Metadata.BuildProperties.Binary")
+        crate = REPO / "functions" / str(binary)
+        manifest = crate / "Cargo.toml"
+        if manifest.exists():
+            bins = re.findall(r'\[\[bin\]\]\s*name\s*=\s*"([^"]+)"', manifest.read_text(encoding="utf-8"))
+            if bins != [binary]:
+                problems.append(f"{manifest.relative_to(REPO)} defines bins {bins}, not exactly [{binary!r}]")
+    return problems
+
+
+def function_mains() -> dict[str, str]:
+    """Each function's main.rs by binary name (the ones that exist)."""
+    out = {}
+    for binary in BINARIES.values():
+        main = REPO / "functions" / binary / "src" / "main.rs"
+        if main.exists():
+            out[binary] = main.read_text(encoding="utf-8")
+    return out
+
+
+def check_function_markers(mains: dict[str, str] | None = None) -> list[str]:
+    """Each function's main.rs holds the marker scripts/sam-build-check looks for in its
+    bootstrap, `satark-function=<binary>`, keeps it alive (std::hint::black_box) and
+    holds no other function's."""
+    mains = mains if mains is not None else function_mains()
+    problems = []
+    for function, binary in BINARIES.items():
+        where = f"functions/{binary}/src/main.rs"
+        text = mains.get(binary)
+        if text is None:
+            problems.append(f"{function}: {where} is missing")
+            continue
+        markers = re.findall(r'"satark-function=(\w+)"', text)
+        if markers != [binary]:
+            problems.append(f"{where} holds markers {markers}, not exactly [{binary!r}]")
+        if "black_box(" not in text:
+            problems.append(f"{where} does not keep its marker alive with std::hint::black_box")
     return problems
 
 
@@ -991,42 +1147,34 @@ def parse_tables_rs(text: str) -> dict[str, dict]:
 
     body = _between(text, "pub fn table_definitions", "pub async fn create_tables")
     types: dict[str, str] = {attr(a): "S" for a in re.findall(r"string_key\(\w+, attr::(\w+)\)", body)}
-    for name, scalar in re.findall(
-        r"attribute_name\(attr::(\w+)\)\s*\.attribute_type\(ScalarAttributeType::(\w+)\)", body
-    ):
-        types[attr(name)] = scalar[0]
-
-    gsis: dict[str, dict] = {}
-    # The index is built in one `let` statement, ending in the only `?;` of it.
-    for block in re.findall(r"GlobalSecondaryIndex::builder\(\)(.*?)\?;", body, re.S):
-        name = re.search(r"\.index_name\((\w+)\)", block)
-        hash_ = re.search(r"\.key_schema\(hash_key\(\w+, attr::(\w+)\)", block)
-        range_ = re.search(r"attribute_name\(attr::(\w+)\)\s*\.key_type\(KeyType::Range\)", block)
-        projection = re.search(r"ProjectionType::(\w+)", block)
-        if not (name and hash_ and projection):
-            raise ValueError("tables.rs: cannot read the GSI definition")
-        index = attr(name.group(1))
-        gsis[index] = {
-            "hash": (attr(hash_.group(1)), types.get(attr(hash_.group(1)))),
-            "range": (attr(range_.group(1)), types.get(attr(range_.group(1)))) if range_ else None,
-            "projection": projection.group(1).upper(),
-            "non_key": sorted(attr(a) for a in re.findall(r"\.non_key_attributes\(attr::(\w+)\)", block)),
-        }
+    types.update({attr(a): "N" for a in re.findall(r"number_key\(\w+, attr::(\w+)\)", body)})
 
     tables: dict[str, dict] = {}
     for block, ttl in re.findall(r"TableDefinition \{(.*?)ttl_attribute: (None|Some\(attr::\w+\))", body, re.S):
         names = set(re.findall(r"names\.(conversations|dedupe|reports)", block))
-        if "simple_table(reports)" in block:
-            names.add("reports")
+        names |= set(re.findall(r"simple_table\((conversations|reports)\)", block))
         if len(names) != 1:
             raise ValueError(f"tables.rs: cannot tell which table a definition is ({names})")
         table = names.pop()
+        gsis: dict[str, dict] = {}
+        # Each index: index(table, NAME, attr::HASH, attr::RANGE, &[attr::A, ...]).
+        for name, hash_, range_, include in re.findall(
+            r"index\(\s*\w+,\s*(\w+),\s*attr::(\w+),\s*attr::(\w+),\s*&\[([^\]]*)\],?\s*\)", block, re.S
+        ):
+            non_key = sorted(attr(a) for a in re.findall(r"attr::(\w+)", include))
+            gsis[attr(name)] = {
+                "hash": (attr(hash_), types.get(attr(hash_))),
+                "range": (attr(range_), types.get(attr(range_))),
+                "projection": "INCLUDE" if non_key else "KEYS_ONLY",
+                "non_key": non_key,
+            }
+        if ".global_secondary_indexes(" in block and not gsis:
+            raise ValueError("tables.rs: cannot read the GSI definitions")
         ttl_attr = re.match(r"Some\(attr::(\w+)\)", ttl)
-        uses_gsi = ".global_secondary_indexes(" in block
         tables[table] = {
             "hash": base_key,
             "ttl": attr(ttl_attr.group(1)) if ttl_attr else None,
-            "gsis": gsis if uses_gsi else {},
+            "gsis": gsis,
         }
     if set(tables) != set(TABLE_IDS):
         raise ValueError(f"tables.rs defines {sorted(tables)}, expected {sorted(TABLE_IDS)}")
@@ -1059,7 +1207,7 @@ def parse_aggregates_rs(text: str, tables_rs: str) -> dict:
 def parse_crate_doc(text: str) -> dict:
     """What the crate doc of shared/aws/src/lib.rs says about the GSI and TTL."""
     gsi = re.search(
-        r"GSI `(\w+)`: partition `(\w+)` \((\w)\b.*?\), sort `(\w+)` \((\w)\),\s*(?://!\s*)?projection (\w+) `(\w+)`",
+        r"GSI `(\w+)`: partition `(\w+)` \((\w)\b.*?\), sort `(\w+)` \((\w)\),\s*(?://!\s*)?projection (\w+) ((?:`\w+`(?:, )?)+)",
         text,
         re.S,
     )
@@ -1072,7 +1220,7 @@ def parse_crate_doc(text: str) -> dict:
             "hash": (gsi.group(2), gsi.group(3)),
             "range": (gsi.group(4), gsi.group(5)),
             "projection": gsi.group(6),
-            "non_key": [gsi.group(7)],
+            "non_key": sorted(re.findall(r"`(\w+)`", gsi.group(7))),
         },
         "dedupe_ttl": ttl.group(1),
     }
@@ -1159,11 +1307,436 @@ def check_tables(template: dict, tables_rs: str, lib_rs: str, aggregates_rs: str
     return problems
 
 
+# --------------------------------------------------------------------------------------
+# (11) The webhook's own throttle and its error-rate alarms; the sweeper's schedule.
+# --------------------------------------------------------------------------------------
+
+WEBHOOK_ROUTES = ("POST /webhook", "GET /webhook")
+
+
+def _route_settings(template: dict) -> tuple[dict, dict]:
+    p = props(template, "HttpApi")
+    return p.get("DefaultRouteSettings", {}) or {}, p.get("RouteSettings", {}) or {}
+
+
+def check_webhook_throttle(template: dict) -> list[str]:
+    """Each webhook route has a throttle of its own (route settings), so a flood on
+    /api or on one webhook route never spends the other's, and the POST route writes
+    route-level metrics for the alarms."""
+    problems = []
+    default, routes = _route_settings(template)
+    if not default.get("ThrottlingBurstLimit") or not default.get("ThrottlingRateLimit"):
+        problems.append("the HttpApi has no default throttle")
+    for route in WEBHOOK_ROUTES:
+        settings = routes.get(route)
+        if not settings:
+            problems.append(f"{route} has no route settings: it shares the default throttle")
+            continue
+        burst, rate = settings.get("ThrottlingBurstLimit"), settings.get("ThrottlingRateLimit")
+        if not isinstance(burst, (int, float)) or not isinstance(rate, (int, float)) or burst <= 0 or rate <= 0:
+            problems.append(f"{route} has no throttle of its own ({settings})")
+        elif rate > float(default.get("ThrottlingRateLimit", 0)) or burst > float(default.get("ThrottlingBurstLimit", 0)):
+            problems.append(f"{route}'s throttle {rate}/s (burst {burst}) is above the default: it caps nothing")
+    if (routes.get("POST /webhook") or {}).get("DetailedMetricsEnabled") is not True:
+        problems.append("POST /webhook has no route-level metrics (DetailedMetricsEnabled): its alarms see nothing")
+    return problems
+
+
+def _metric_stats(alarm: dict) -> dict[str, dict]:
+    return {m["Id"]: m["MetricStat"] for m in as_list(alarm.get("Metrics")) if "MetricStat" in m}
+
+
+def _is_webhook_rate_alarm(alarm: dict, metric: str) -> bool:
+    """An alarm on `metric` (4xx or 5xx) of POST /webhook divided by its Count."""
+    stats = _metric_stats(alarm)
+    def is_webhook(stat: dict, name: str) -> bool:
+        m = stat.get("Metric", {})
+        dims = {d.get("Name"): d.get("Value") for d in as_list(m.get("Dimensions"))}
+        return (
+            m.get("Namespace") == "AWS/ApiGateway"
+            and m.get("MetricName") == name
+            and "HttpApi" in refs(dims.get("ApiId"))
+            and dims.get("Stage") == "$default"
+            and dims.get("Route") == "POST /webhook"
+        )
+    errors = [i for i, s in stats.items() if is_webhook(s, metric)]
+    counts = [i for i, s in stats.items() if is_webhook(s, "Count")]
+    expressions = [m for m in as_list(alarm.get("Metrics")) if m.get("ReturnData") is True and "Expression" in m]
+    if not errors or not counts or len(expressions) != 1:
+        return False
+    expr = expressions[0]["Expression"]
+    divides = any(re.search(rf"{e}\b.*?/\s*{c}\b", expr) for e in errors for c in counts)
+    return bool(divides and as_list(alarm.get("AlarmActions")) and float(alarm.get("Threshold", 0)) > 0)
+
+
+def check_webhook_alarms(template: dict) -> list[str]:
+    problems = []
+    alarms = [a.get("Properties", {}) for a in resources(template, "AWS::CloudWatch::Alarm").values()]
+    for metric in ("4xx", "5xx"):
+        if not any(_is_webhook_rate_alarm(a, metric) for a in alarms):
+            problems.append(f"no alarm on the {metric} rate (errors / Count) of POST /webhook")
+    return problems
+
+
+def check_sweeper(template: dict) -> list[str]:
+    """The sweeper runs on an EventBridge schedule every 10 minutes, is not retried into
+    an overlapping run, and its failures raise an alarm."""
+    problems = []
+    if "SweeperFunction" not in resources(template, "AWS::Serverless::Function"):
+        return ["there is no SweeperFunction"]
+    schedules = events_of(template, "SweeperFunction", "Schedule")
+    other = set(events_of(template, "SweeperFunction")) - set(schedules)
+    if other:
+        problems.append(f"the sweeper has other events {sorted(other)}")
+    rates = [e.get("Properties", {}).get("Schedule") for e in schedules.values()]
+    if rates != ["rate(10 minutes)"] or not all(e.get("Properties", {}).get("Enabled", True) for e in schedules.values()):
+        problems.append(f"the sweeper's schedule is {rates}, not one enabled rate(10 minutes)")
+    timeout = int(function_property(template, "SweeperFunction", "Timeout", 3))
+    if timeout >= 600:
+        problems.append(f"the sweeper's timeout {timeout}s lets two runs overlap")
+    retries = (props(template, "SweeperFunction").get("EventInvokeConfig") or {}).get("MaximumRetryAttempts")
+    if retries != 0:
+        problems.append(f"a failed sweep is retried ({retries!r} retries) into the next scheduled run")
+    alarmed = any(
+        a.get("Properties", {}).get("Namespace") == "AWS/Lambda"
+        and a.get("Properties", {}).get("MetricName") == "Errors"
+        and any("SweeperFunction" in refs(d.get("Value")) for d in as_list(a.get("Properties", {}).get("Dimensions")))
+        and as_list(a.get("Properties", {}).get("AlarmActions"))
+        for a in resources(template, "AWS::CloudWatch::Alarm").values()
+    )
+    if not alarmed:
+        problems.append("no alarm on the sweeper's Errors")
+    return problems
+
+
+# --------------------------------------------------------------------------------------
+# (12) First-deploy traps: names that are global, parameters that would not match.
+# --------------------------------------------------------------------------------------
+
+# CloudFront's names are global (one namespace per account, across regions).
+GLOBAL_NAMES = {
+    "AWS::CloudFront::OriginAccessControl": ("OriginAccessControlConfig", "Name"),
+    "AWS::CloudFront::ResponseHeadersPolicy": ("ResponseHeadersPolicyConfig", "Name"),
+    "AWS::CloudFront::CachePolicy": ("CachePolicyConfig", "Name"),
+    "AWS::CloudFront::OriginRequestPolicy": ("OriginRequestPolicyConfig", "Name"),
+    "AWS::CloudFront::Function": (None, "Name"),
+}
+
+
+def check_global_names(template: dict) -> list[str]:
+    """A stack of the same name in a second region must not collide on CloudFront's
+    global names: each carries the stack name and the region."""
+    problems = []
+    for type_, (config, key) in GLOBAL_NAMES.items():
+        for lid in resources(template, type_):
+            p = props(template, lid)
+            name = (p.get(config, {}) if config else p).get(key)
+            text = literal_text(name)
+            if "${AWS::StackName}" not in text or "${AWS::Region}" not in text:
+                problems.append(f"{lid}'s name {text!r} is global but not unique per stack and region")
+    return problems
+
+
+# Java regular expressions (CloudFormation's) in the subset Python reads the same way.
+SECRET_ARN_GOOD = ["arn:aws:secretsmanager:ap-south-1:123456789012:secret:satark/whatsapp-AbCdEf"]
+SECRET_ARN_BAD = [
+    "arn:aws:secretsmanager:ap-south-1:123456789012:secret:satark/whatsapp",  # partial ARN
+    "satark/whatsapp",
+    "arn:aws:secretsmanager:ap-south-1:123456789012:secret:",
+]
+PREFIX_GOOD = ["satark-varanasi-range", "vns1", "a"]
+PREFIX_BAD = ["Satark", "-satark", "satark-", "my-aws-range", "amazon-police", "cognito1", "a" * 64, "sa_tark", ""]
+
+
+def check_parameters(template: dict) -> list[str]:
+    """Parameters that fail at deploy time, not half-way through it: a partial secret
+    ARN (the IAM resource would not match the secret) and a Cognito domain prefix that
+    breaks Cognito's rules are refused by their AllowedPattern."""
+    problems = []
+    params = template.get("Parameters", {})
+    cases = {
+        "WhatsAppSecretArn": (SECRET_ARN_GOOD, SECRET_ARN_BAD),
+        "CognitoDomainPrefix": (PREFIX_GOOD, PREFIX_BAD),
+    }
+    for name, (good, bad) in cases.items():
+        pattern = params.get(name, {}).get("AllowedPattern")
+        if not pattern:
+            problems.append(f"parameter {name} has no AllowedPattern")
+            continue
+        for value in good:
+            if not re.fullmatch(pattern, value):
+                problems.append(f"parameter {name} refuses the valid {value!r}")
+        for value in bad:
+            if re.fullmatch(pattern, value):
+                problems.append(f"parameter {name} accepts {value!r}")
+    return problems
+
+
+# --------------------------------------------------------------------------------------
+# (13) Action names exist: a typo in a policy is a permission nobody has.
+# --------------------------------------------------------------------------------------
+
+# IAM action names of services whose actions are not their API operations' names.
+IAM_ONLY_ACTIONS = {
+    "s3": {"GetObject", "PutObject", "DeleteObject", "ListBucket", "GetObjectTagging", "PutObjectTagging"},
+    "logs": {"CreateLogStream", "PutLogEvents", "CreateLogGroup"},
+    "dynamodb": {"ConditionCheckItem"},
+    "kms": {"ReEncryptFrom", "ReEncryptTo"},
+    "sts": {"AssumeRole"},
+}
+BOTOCORE_SERVICES = {"dynamodb": "dynamodb", "kms": "kms", "sqs": "sqs", "secretsmanager": "secretsmanager"}
+
+
+def known_actions() -> dict[str, set[str]]:
+    import botocore.session
+
+    session = botocore.session.get_session()
+    known = {service: set(names) for service, names in IAM_ONLY_ACTIONS.items()}
+    for prefix, service in BOTOCORE_SERVICES.items():
+        known.setdefault(prefix, set()).update(session.get_service_model(service).operation_names)
+    return known
+
+
+def _all_policy_actions(template: dict) -> list[tuple[str, str]]:
+    found = [(where, a) for _role, where, stmt in identity_statements(template) for a in actions_of(stmt)]
+    for key in resources(template, "AWS::KMS::Key"):
+        found += [(f"{key} policy", a) for stmt in key_policy(template, key) for a in actions_of(stmt)]
+    return found
+
+
+def check_action_names(template: dict, inventory: dict | None = None) -> list[str]:
+    known = known_actions()
+    inventory = inventory if inventory is not None else load_inventory()
+    found = _all_policy_actions(template)
+    for name, spec in inventory.get("functions", {}).items():
+        found += [(f"infra/aws-actions.toml {name}", a) for g in spec.get("grants", []) for a in g.get("actions", [])]
+    problems = []
+    for where, action in found:
+        service, _, name = action.partition(":")
+        if "*" in name or service not in known:
+            continue  # wildcards are check_least_privilege's; other services are not used
+        if name not in known[service]:
+            problems.append(f"{where}: {action} is not an action of {service}")
+    return problems
+
+
+# --------------------------------------------------------------------------------------
+# (14) Least privilege, exactly: each role grants what infra/aws-actions.toml lists.
+# --------------------------------------------------------------------------------------
+
+
+def resource_name(value: Any, template: dict) -> str:
+    """A policy Resource as the inventory writes it: a logical id for !GetAtt X.Arn or a
+    parameter's !Ref, `X/rest` for !Sub ${X.Arn}/rest, else the literal text."""
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        target = value["Fn::GetAtt"]
+        parts = target if isinstance(target, list) else str(target).split(".", 1)
+        lid, attr = str(parts[0]), (parts[1] if len(parts) > 1 else None)
+        return lid if attr == "Arn" else f"{lid}.{attr}"
+    if isinstance(value, dict) and "Ref" in value:
+        ref = value["Ref"]
+        return ref if ref in template.get("Parameters", {}) else f"Ref:{ref}"
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        text = literal_text(value)
+        m = re.fullmatch(r"\$\{(\w+)\.Arn\}(/.*)?", text)
+        if m and not isinstance(value["Fn::Sub"], list):
+            return m.group(1) + (m.group(2) or "")
+        return text
+    return literal_text(value)
+
+
+def _condition_key(condition: Any) -> str:
+    """A Condition block in a canonical text form (values as sorted lists of text)."""
+    if not condition:
+        return ""
+    normal = {
+        op: {k: sorted(literal_text(v) for v in as_list(vals)) for k, vals in (body or {}).items()}
+        for op, body in condition.items()
+    }
+    return json.dumps(normal, sort_keys=True)
+
+
+Grant = tuple[str, str, str]  # (action, resource, condition)
+
+
+def granted_by_template(template: dict, role: str) -> set[Grant]:
+    """What the role's identity policies allow, one (action, resource, condition) per
+    combination."""
+    out: set[Grant] = set()
+    for _where, stmt in role_statements(template, role):
+        if stmt.get("Effect") != "Allow":
+            continue
+        cond = _condition_key(stmt.get("Condition"))
+        for action in actions_of(stmt):
+            for resource in as_list(stmt.get("Resource")) or ["<none>"]:
+                out.add((action, resource_name(resource, template), cond))
+    return out
+
+
+def granted_by_inventory(spec: dict) -> set[Grant]:
+    out: set[Grant] = set()
+    for grant in spec.get("grants", []):
+        cond = _condition_key(grant.get("condition"))
+        for action in grant.get("actions", []):
+            for resource in grant.get("resources", []):
+                out.add((action, resource, cond))
+    return out
+
+
+def key_policy_uses(template: dict) -> dict[str, set[tuple[str, str]]]:
+    """Per role: the (action, key) pairs key policies allow it, through a condition on
+    aws:PrincipalArn or by name."""
+    out: dict[str, set[tuple[str, str]]] = {}
+    for key in resources(template, "AWS::KMS::Key"):
+        for stmt in key_policy(template, key):
+            if stmt.get("Effect") != "Allow":
+                continue
+            for who in principals(stmt, template):
+                if who.startswith("role:"):
+                    out.setdefault(who[5:], set()).update((a, key) for a in actions_of(stmt))
+    return out
+
+
+def _fmt(grant: Grant) -> str:
+    action, resource, cond = grant
+    return f"{action} on {resource}" + (f" if {cond}" if cond else "")
+
+
+def check_inventory(template: dict, inventory: dict | None = None) -> list[str]:
+    """Every role grants exactly its function's inventory: nothing more (an action, a
+    resource, a looser condition), nothing less; key policies let each role use each key
+    for exactly the KMS actions its inventory lists on that key."""
+    inventory = inventory if inventory is not None else load_inventory()
+    problems = []
+    specs = inventory.get("functions", {})
+    functions = resources(template, "AWS::Serverless::Function")
+    listed = {spec.get("function") for spec in specs.values()}
+    for function in functions:
+        if function not in listed:
+            problems.append(f"{function} has no entry in infra/aws-actions.toml")
+    roles_in_inventory = set()
+    key_uses = key_policy_uses(template)
+    keys = set(resources(template, "AWS::KMS::Key"))
+    for name, spec in specs.items():
+        function, role = spec.get("function"), spec.get("role")
+        roles_in_inventory.add(role)
+        if function not in functions:
+            problems.append(f"infra/aws-actions.toml lists {name} as {function}, which the template does not define")
+            continue
+        if refs(props(template, function).get("Role")) != {role}:
+            problems.append(f"{function} does not run as {role}, the role infra/aws-actions.toml gives it")
+        want, have = granted_by_inventory(spec), granted_by_template(template, role)
+        for grant in sorted(have - want):
+            problems.append(f"{role} is granted {_fmt(grant)}, which infra/aws-actions.toml does not list for {name}")
+        for grant in sorted(want - have):
+            problems.append(f"{role} lacks {_fmt(grant)}, which infra/aws-actions.toml lists for {name}")
+        want_keys = {(a, r) for a, r, _c in want if a.startswith("kms:") and r in keys}
+        have_keys = key_uses.get(role, set())
+        for action, key in sorted(have_keys - want_keys):
+            problems.append(f"{key}'s key policy lets {role} {action}, which infra/aws-actions.toml does not list")
+        for action, key in sorted(want_keys - have_keys):
+            problems.append(f"{key}'s key policy does not let {role} {action}, which infra/aws-actions.toml lists")
+    for role, _where, _stmt in identity_statements(template):
+        if role not in roles_in_inventory:
+            problems.append(f"{role} has permissions but is no function's role in infra/aws-actions.toml")
+            roles_in_inventory.add(role)  # once
+    for role in set(key_uses) - roles_in_inventory:
+        problems.append(f"key policies allow {role}, which is no function's role in infra/aws-actions.toml")
+    return problems
+
+
+# The code side: every AWS operation the adapters call, and the IAM actions it needs
+# (any one of them, for TransactWriteItems: each item kind has its own).
+SDK_OPERATIONS: dict[str, set[str]] = {
+    "get_item": {"dynamodb:GetItem"},
+    "put_item": {"dynamodb:PutItem"},
+    "update_item": {"dynamodb:UpdateItem"},
+    "delete_item": {"dynamodb:DeleteItem"},
+    "query": {"dynamodb:Query"},
+    "transact_write_items": {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"},
+    "send_message": {"sqs:SendMessage"},
+    "generate_mac": {"kms:GenerateMac"},
+    "encrypt": {"kms:Encrypt"},
+    "decrypt": {"kms:Decrypt"},
+    "put_object": {"s3:PutObject", "kms:GenerateDataKey"},
+    "get_object": {"s3:GetObject"},
+    "list_objects_v2": {"s3:ListBucket"},
+    "delete_objects": {"s3:DeleteObject"},
+    "delete_object": {"s3:DeleteObject"},
+    "get_secret_value": {"secretsmanager:GetSecretValue"},
+}
+# Client methods that are no AWS call, or only set up tables for tests and emulators.
+NOT_OPERATIONS = {"clone", "config", "endpoint_url", "create_table", "wait_until_table_exists", "update_time_to_live"}
+# Actions Lambda itself performs with a function's role, not its code.
+LAMBDA_SERVICE_ACTIONS = {
+    "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+    "logs:CreateLogStream", "logs:PutLogEvents",
+}
+_CLIENT_CALL = re.compile(r"\b(?:client|kms|sqs|s3|dynamodb|sdk)(?:\(\))?\s*\.\s*([a-z][a-z0-9_]*)\(\)")
+
+
+def code_sources() -> dict[str, str]:
+    """The Rust sources whose AWS calls the roles must cover: the adapters, the Lambda
+    wiring and the functions' mains (test-only helpers left out)."""
+    files = sorted((REPO / "shared" / "aws" / "src").glob("*.rs")) + sorted((REPO / "shared" / "lambda" / "src").glob("*.rs"))
+    files += sorted((REPO / "functions").glob("*/src/**/*.rs"))
+    return {str(f.relative_to(REPO)): f.read_text(encoding="utf-8") for f in files if f.name != "testing.rs"}
+
+
+def sdk_calls(sources: dict[str, str]) -> dict[str, set[str]]:
+    """Operation name -> the files calling it."""
+    found: dict[str, set[str]] = {}
+    for path, text in sources.items():
+        # Unit tests inside a source file are not what the functions run.
+        text = text.split("#[cfg(test)]")[0]
+        for op in _CLIENT_CALL.findall(text):
+            found.setdefault(op, set()).add(path)
+    return found
+
+
+def check_code_calls(inventory: dict | None = None, sources: dict[str, str] | None = None) -> list[str]:
+    """The inventory and the code agree: every AWS operation the code calls is a known
+    one and is granted to some function (or listed as not reached by any yet), and every
+    granted action is one that code (or Lambda itself) performs."""
+    inventory = inventory if inventory is not None else load_inventory()
+    sources = sources if sources is not None else code_sources()
+    calls = sdk_calls(sources)
+    granted = {a for spec in inventory.get("functions", {}).values() for g in spec.get("grants", []) for a in g.get("actions", [])}
+    unreached = set(inventory.get("unreached", {}))
+    problems = []
+    produced: set[str] = set()
+    for op, files in sorted(calls.items()):
+        if op in NOT_OPERATIONS:
+            continue
+        actions = SDK_OPERATIONS.get(op)
+        if actions is None:
+            problems.append(
+                f"{', '.join(sorted(files))} call(s) the AWS operation {op}, unknown to the least-privilege test:"
+                " add it to SDK_OPERATIONS (infra/tests/template_checks.py) and grant it in infra/aws-actions.toml"
+            )
+            continue
+        produced |= actions
+        if not actions & (granted | unreached):
+            problems.append(
+                f"{', '.join(sorted(files))} call(s) {op} ({'/'.join(sorted(actions))}), which infra/aws-actions.toml"
+                " grants to no function and does not list under [unreached]"
+            )
+    for action in sorted(granted - produced - LAMBDA_SERVICE_ACTIONS):
+        problems.append(f"infra/aws-actions.toml grants {action}, but no code calls it")
+    for action in sorted(unreached - produced):
+        problems.append(f"infra/aws-actions.toml lists {action} under [unreached], but no code calls it")
+    for action in sorted(unreached & granted):
+        problems.append(f"infra/aws-actions.toml lists {action} under [unreached], but a function is granted it")
+    return problems
+
+
 ALL_CHECKS = {
     "contact_key": check_contact_key,
     "pseudonym_key": check_pseudonym_key,
     "root_cannot_use_keys": check_root_cannot_use_keys,
     "evidence_key": check_evidence_key,
+    "key_principals": check_key_principals,
+    "key_use_conditions": check_key_use_conditions,
     "dashboard_isolation": check_dashboard_isolation,
     "function_environments": check_function_environments,
     "least_privilege": check_least_privilege,
@@ -1173,6 +1746,13 @@ ALL_CHECKS = {
     "routes": check_routes,
     "user_pool": check_user_pool,
     "functions": check_functions,
+    "webhook_throttle": check_webhook_throttle,
+    "webhook_alarms": check_webhook_alarms,
+    "sweeper": check_sweeper,
+    "global_names": check_global_names,
+    "parameters": check_parameters,
+    "action_names": check_action_names,
+    "inventory": check_inventory,
 }
 
 

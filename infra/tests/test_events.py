@@ -65,6 +65,7 @@ def test_every_function_has_an_event() -> None:
         "classifier-sqs.json",
         "notifier-sqs.json",
         "dashboard-get-me.json",
+        "sweeper-scheduled.json",
     }
     readme = (EVENTS / "README.md").read_text(encoding="utf-8")
     for name in names:
@@ -154,6 +155,19 @@ def test_dashboard_event_carries_verified_claims(routes: set[str]) -> None:
     assert claims["custom:district"] == "JNP"
     assert claims["sub"] and claims["email"] and claims["token_use"] == "id"
     assert ev["headers"]["authorization"].startswith("Bearer ")
+
+
+def test_sweeper_event_is_what_its_schedule_sends() -> None:
+    """An EventBridge rule's scheduled event, for the rule the template declares."""
+    template = tc.load_template()
+    schedules = tc.events_of(template, "SweeperFunction", "Schedule")
+    assert [e["Properties"]["Schedule"] for e in schedules.values()] == ["rate(10 minutes)"]
+    ev = event("sweeper-scheduled.json")
+    assert ev["detail-type"] == "Scheduled Event" and ev["source"] == "aws.events" and ev["detail"] == {}
+    assert ev["version"] == "0" and ev["region"] == "ap-south-1"
+    (rule,) = ev["resources"]
+    assert rule.startswith(f"arn:aws:events:{ev['region']}:{ev['account']}:rule/")
+    assert f"SweeperFunction{next(iter(schedules))}" in rule
 
 
 @pytest.mark.parametrize("path", sorted(p.name for p in EVENTS.glob("*.json")))

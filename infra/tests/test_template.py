@@ -100,7 +100,18 @@ def test_generated_routes_keep_their_authorizers(template: dict) -> None:
 
 def test_tables_rs_is_read_as_the_crate_defines_it(tables_rs: str) -> None:
     tables = tc.parse_tables_rs(tables_rs)
-    assert tables["conversations"] == {"hash": ("pk", "S"), "ttl": None, "gsis": {}}
+    assert tables["conversations"] == {
+        "hash": ("pk", "S"),
+        "ttl": None,
+        "gsis": {
+            "sweep": {
+                "hash": ("sweep_shard", "S"),
+                "range": ("updated_at", "N"),
+                "projection": "INCLUDE",
+                "non_key": ["has_draft"],
+            }
+        },
+    }
     assert tables["dedupe"] == {"hash": ("pk", "S"), "ttl": "expires_at", "gsis": {}}
     assert tc.parse_aggregates_rs(tc.AGGREGATES_RS.read_text(encoding="utf-8"), tables_rs) == {
         "hash": ("pk", "S"),
@@ -111,8 +122,20 @@ def test_tables_rs_is_read_as_the_crate_defines_it(tables_rs: str) -> None:
             "hash": ("recent_pk", "S"),
             "range": ("submitted_at", "N"),
             "projection": "INCLUDE",
-            "non_key": ["body"],
-        }
+            "non_key": ["body", "triage_status"],
+        },
+        "informant": {
+            "hash": ("informant", "S"),
+            "range": ("submitted_at", "N"),
+            "projection": "INCLUDE",
+            "non_key": ["closed_at", "triage_status"],
+        },
+        "purge": {
+            "hash": ("purge_pk", "S"),
+            "range": ("verdict_at", "N"),
+            "projection": "KEYS_ONLY",
+            "non_key": [],
+        },
     }
 
 
@@ -142,6 +165,13 @@ CONTACT_BREAKAGES: dict[str, tuple[Mutation, str]] = {
             Action=["kms:Encrypt", "kms:Decrypt"]
         ),
         "role:WebhookRole may ['kms:Decrypt'] with ContactKey",
+    ),
+    "key policy's condition matches every role": (
+        lambda t: sid(key_statements(t, "ContactKey"), "NotifierOpensReplyAddresses")["Condition"].update(
+            ArnEquals={},
+            ArnLike={"aws:PrincipalArn": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"}},
+        ),
+        "root may ['kms:Decrypt'] with ContactKey",
     ),
     "key policy lets everyone decrypt": (
         lambda t: key_statements(t, "ContactKey").append(
@@ -198,8 +228,26 @@ ROOT_BREAKAGES: dict[str, tuple[Mutation, str]] = {
         "the account root may kms:GenerateMac with PseudonymKey",
     ),
     "root locked out of a key": (
-        lambda t: sid(key_statements(t, "DataKey"), "AccountRootAdministersButCannotUse")["Action"].remove("kms:Put*"),
+        lambda t: sid(key_statements(t, "DataKey"), "AccountRootAdministersButCannotUse")["Action"].remove(
+            "kms:PutKeyPolicy"
+        ),
         "cannot administer DataKey",
+    ),
+    "root may create grants (and so give itself Decrypt)": (
+        lambda t: sid(key_statements(t, "EvidenceKey"), "AccountRootAdministersButCannotUse")["Action"].append(
+            "kms:CreateGrant"
+        ),
+        "the account root may kms:CreateGrant on EvidenceKey",
+    ),
+    "root administers by wildcard again": (
+        lambda t: sid(key_statements(t, "ContactKey"), "AccountRootAdministersButCannotUse")["Action"].append(
+            "kms:Create*"
+        ),
+        "the account root may kms:CreateGrant on ContactKey",
+    ),
+    "a use statement loses its principal condition": (
+        lambda t: sid(key_statements(t, "ContactKey"), "NotifierOpensReplyAddresses")["Condition"].pop("ArnEquals"),
+        "the account root may kms:Decrypt with ContactKey",
     ),
 }
 
@@ -231,6 +279,16 @@ PSEUDONYM_BREAKAGES: dict[str, tuple[Mutation, str]] = {
         ),
         "role:NotifierRole may ['kms:GenerateMac'] with PseudonymKey",
     ),
+    "key policy's condition admits the notifier": (
+        lambda t: sid(key_statements(t, "PseudonymKey"), "WebhookDerivesPseudonymKey")["Condition"]["ArnEquals"].update(
+            {"aws:PrincipalArn": [getatt("WebhookRole"), getatt("NotifierRole")]}
+        ),
+        "role:NotifierRole may ['kms:GenerateMac'] with PseudonymKey",
+    ),
+    "key policy's condition dropped": (
+        lambda t: sid(key_statements(t, "PseudonymKey"), "WebhookDerivesPseudonymKey")["Condition"].pop("ArnEquals"),
+        "root may ['kms:GenerateMac'] with PseudonymKey",
+    ),
     "webhook may verify too": (
         lambda t: sid(policy(t, "WebhookPolicy"), "DerivePseudonymKey").update(Action=["kms:GenerateMac", "kms:VerifyMac"]),
         "role:WebhookRole may ['kms:VerifyMac'] with PseudonymKey",
@@ -255,6 +313,66 @@ def test_pseudonym_key_breakage_is_caught(template: dict, case: str) -> None:
 def test_evidence_key_breakage_is_caught(template: dict) -> None:
     t = broken(template, lambda t: policy(t, "WebhookPolicy").append(allow("kms:Decrypt", getatt("EvidenceKey"))))
     assert_reports(tc.check_evidence_key(t), "role:WebhookRole may ['kms:Decrypt'] with EvidenceKey")
+    t = broken(template, lambda t: sid(key_statements(t, "EvidenceKey"), "MediaStoresEvidenceThroughS3").update(
+        Action=["kms:GenerateDataKey", "kms:Decrypt"]))
+    assert_reports(tc.check_evidence_key(t), "role:MediaRole may ['kms:Decrypt'] with EvidenceKey")
+
+
+# Key policies allow roles by condition, never by name (IAM propagation on first deploy).
+KEY_PRINCIPAL_BREAKAGES: dict[str, tuple[Mutation, str]] = {
+    "contact key names the notifier role": (
+        lambda t: sid(key_statements(t, "ContactKey"), "NotifierOpensReplyAddresses").update(
+            Principal={"AWS": getatt("NotifierRole")}
+        ),
+        "ContactKey's statement NotifierOpensReplyAddresses names ['role:NotifierRole']",
+    ),
+    "evidence key names the media role": (
+        lambda t: sid(key_statements(t, "EvidenceKey"), "MediaStoresEvidenceThroughS3").update(
+            Principal={"AWS": [getatt("MediaRole")]}
+        ),
+        "EvidenceKey's statement MediaStoresEvidenceThroughS3 names ['role:MediaRole']",
+    ),
+}
+
+
+KEY_CONDITION_BREAKAGES: dict[str, tuple[Mutation, str]] = {
+    "reply addresses opened under any context": (
+        lambda t: sid(key_statements(t, "ContactKey"), "NotifierOpensReplyAddresses")["Condition"].pop("StringEquals"),
+        "ContactKey's statement NotifierOpensReplyAddresses does not require kms:EncryptionContext:purpose",
+    ),
+    "evidence keys outside S3": (
+        lambda t: sid(key_statements(t, "EvidenceKey"), "MediaStoresEvidenceThroughS3")["Condition"].pop("StringEquals"),
+        "EvidenceKey's statement MediaStoresEvidenceThroughS3 does not require kms:ViaService",
+    ),
+    "any MAC algorithm": (
+        lambda t: sid(key_statements(t, "PseudonymKey"), "WebhookDerivesPseudonymKey")["Condition"]["StringEquals"].update(
+            {"kms:MacAlgorithm": ["HMAC_SHA_256", "HMAC_SHA_512"]}
+        ),
+        "PseudonymKey's statement WebhookDerivesPseudonymKey does not require kms:MacAlgorithm",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(KEY_CONDITION_BREAKAGES))
+def test_key_condition_breakage_is_caught(template: dict, case: str) -> None:
+    mutate, fragment = KEY_CONDITION_BREAKAGES[case]
+    assert_reports(tc.check_key_use_conditions(broken(template, mutate)), fragment)
+
+
+@pytest.mark.parametrize("case", list(KEY_PRINCIPAL_BREAKAGES))
+def test_key_principal_breakage_is_caught(template: dict, case: str) -> None:
+    mutate, fragment = KEY_PRINCIPAL_BREAKAGES[case]
+    assert_reports(tc.check_key_principals(broken(template, mutate)), fragment)
+
+
+def test_a_role_named_as_principal_still_counts_as_that_role(template: dict) -> None:
+    """The checks of who may use a key read both forms, so moving back to named
+    principals cannot hide a grant."""
+    t = broken(template, KEY_PRINCIPAL_BREAKAGES["contact key names the notifier role"][0])
+    assert tc.check_contact_key(t) == []
+    t = broken(t, lambda t: key_statements(t, "ContactKey").append(
+        {"Effect": "Allow", "Principal": {"AWS": getatt("DashboardRole")}, "Action": "kms:Decrypt", "Resource": "*"}))
+    assert_reports(tc.check_contact_key(t), "role:DashboardRole may ['kms:Decrypt'] with ContactKey")
 
 
 # --------------------------------------------------------------------------------------
@@ -263,7 +381,7 @@ def test_evidence_key_breakage_is_caught(template: dict) -> None:
 
 DASHBOARD_BREAKAGES: dict[str, tuple[Mutation, str]] = {
     "reads conversations": (
-        lambda t: sid(policy(t, "DashboardPolicy"), "TriageReports").update(
+        lambda t: sid(policy(t, "DashboardPolicy"), "ReadReports").update(
             Resource=[getatt("ReportsTable"), getatt("ConversationsTable")]
         ),
         "reaches ConversationsTable",
@@ -336,9 +454,7 @@ PRIVILEGE_BREAKAGES: dict[str, tuple[Mutation, str]] = {
         "wildcard action *",
     ),
     "service wildcard": (
-        lambda t: sid(policy(t, "ClassifierPolicy"), "ReportsAggregatesAndIdempotencyRecords").update(
-            Action="dynamodb:*"
-        ),
+        lambda t: sid(policy(t, "ClassifierPolicy"), "IdempotencyRecords").update(Action="dynamodb:*"),
         "wildcard action dynamodb:*",
     ),
     "partial wildcard": (
@@ -366,8 +482,16 @@ PRIVILEGE_BREAKAGES: dict[str, tuple[Mutation, str]] = {
         "allows iam:*",
     ),
     "extra managed policy": (
-        lambda t: props(t, "DashboardRole")["ManagedPolicyArns"].append("arn:aws:iam::aws:policy/AdministratorAccess"),
+        lambda t: props(t, "DashboardRole").setdefault("ManagedPolicyArns", []).append(
+            "arn:aws:iam::aws:policy/AdministratorAccess"
+        ),
         "AdministratorAccess",
+    ),
+    "the basic execution policy (every log group)": (
+        lambda t: props(t, "SweeperRole").setdefault("ManagedPolicyArns", []).append(
+            {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}
+        ),
+        "SweeperRole has managed policy",
     ),
     "SAM policy template": (
         lambda t: props(t, "ClassifierFunction").update(Policies=[{"DynamoDBCrudPolicy": {"TableName": "x"}}]),
@@ -451,6 +575,17 @@ QUEUE_BREAKAGES: dict[str, tuple[Mutation, str]] = {
     "content-based deduplication": (
         lambda t: props(t, "OutboundQueue").update(ContentBasedDeduplication=True),
         "content-based deduplication off",
+    ),
+    "uncapped queue consumer": (
+        lambda t: props(t, "MediaFunction")["Events"]["MediaJobs"]["Properties"].pop("ScalingConfig"),
+        "MediaFunction.MediaJobs has MaximumConcurrency None",
+    ),
+    "queue consumers take a new account's whole quota": (
+        lambda t: [
+            props(t, f)["Events"][e]["Properties"]["ScalingConfig"].update(MaximumConcurrency=4)
+            for f, e in (("MediaFunction", "MediaJobs"), ("NotifierFunction", "OutboundMessages"))
+        ],
+        "the queue consumers may run 10 at once, over 8",
     ),
 }
 
@@ -644,6 +779,16 @@ def test_user_pool_breakage_is_caught(template: dict, case: str) -> None:
 # (9) Functions.
 # --------------------------------------------------------------------------------------
 
+def _old_layout(t: dict) -> None:
+    """The layout that shipped the CLI as every function: CodeUri at the workspace root
+    and the binary under Metadata.Binary, which SAM ignores."""
+    t["Globals"]["Function"]["CodeUri"] = "."
+    for f in tc.BINARIES:
+        props(t, f).pop("CodeUri")
+        meta = res(t, f)["Metadata"]
+        meta["Binary"] = meta.pop("BuildProperties")["Binary"]
+
+
 FUNCTION_BREAKAGES: dict[str, tuple[Mutation, str]] = {
     "x86": (lambda t: props(t, "MediaFunction").update(Architectures=["x86_64"]), "MediaFunction Architectures"),
     "old runtime in Globals": (lambda t: t["Globals"]["Function"].update(Runtime="provided.al2"), "Runtime is 'provided.al2'"),
@@ -652,9 +797,22 @@ FUNCTION_BREAKAGES: dict[str, tuple[Mutation, str]] = {
         "NotifierFunction Metadata.BuildMethod",
     ),
     "wrong binary": (
-        lambda t: res(t, "DashboardFunction")["Metadata"].update(Binary="webhook"),
-        "DashboardFunction Metadata.Binary",
+        lambda t: res(t, "DashboardFunction")["Metadata"]["BuildProperties"].update(Binary="webhook"),
+        "DashboardFunction Metadata.BuildProperties.Binary is 'webhook'",
     ),
+    "another function's crate": (
+        lambda t: props(t, "NotifierFunction").update(CodeUri="functions/webhook"),
+        "NotifierFunction CodeUri is 'functions/webhook'",
+    ),
+    "the old layout (CLI in every function)": (
+        _old_layout,
+        "WebhookFunction CodeUri is '.', not 'functions/webhook'",
+    ),
+    "binary under Metadata.Binary": (
+        lambda t: res(t, "MediaFunction")["Metadata"].update(Binary="media"),
+        "MediaFunction sets Metadata.Binary, which SAM ignores",
+    ),
+    "sweeper missing": (lambda t: t["Resources"].pop("SweeperFunction"), "expected ['ClassifierFunction'"),
     "text logs": (
         lambda t: props(t, "ClassifierFunction")["LoggingConfig"].update(LogFormat="Text"),
         "ClassifierFunction LoggingConfig.LogFormat",
@@ -666,6 +824,152 @@ FUNCTION_BREAKAGES: dict[str, tuple[Mutation, str]] = {
 def test_function_breakage_is_caught(template: dict, case: str) -> None:
     mutate, fragment = FUNCTION_BREAKAGES[case]
     assert_reports(tc.check_functions(broken(template, mutate)), fragment)
+
+
+def test_every_main_holds_its_marker() -> None:
+    """What scripts/sam-build-check looks for in each bootstrap is in each main.rs."""
+    assert tc.check_function_markers() == []
+
+
+def test_marker_breakage_is_caught() -> None:
+    mains = tc.function_mains()
+    wrong = dict(mains, webhook=mains["webhook"].replace("satark-function=webhook", "satark-function=media"))
+    assert_reports(tc.check_function_markers(wrong), "functions/webhook/src/main.rs holds markers ['media']")
+    unkept = dict(mains, notifier=mains["notifier"].replace("std::hint::black_box(FUNCTION_MARKER);", ""))
+    assert_reports(tc.check_function_markers(unkept), "functions/notifier/src/main.rs does not keep its marker alive")
+    missing = {k: v for k, v in mains.items() if k != "dashboard"}
+    assert_reports(tc.check_function_markers(missing), "DashboardFunction: functions/dashboard/src/main.rs is missing")
+
+
+# --------------------------------------------------------------------------------------
+# (11) The webhook's throttle and alarms; the sweeper.
+# --------------------------------------------------------------------------------------
+
+def _alarm_metric(t: dict, alarm: str, metric_id: str) -> dict:
+    return next(m for m in props(t, alarm)["Metrics"] if m["Id"] == metric_id)
+
+
+WEBHOOK_BREAKAGES: dict[str, tuple[Callable[[dict], list[str]], Mutation, str]] = {
+    "webhook shares the default throttle": (
+        tc.check_webhook_throttle,
+        lambda t: props(t, "HttpApi")["RouteSettings"].pop("POST /webhook"),
+        "POST /webhook has no route settings",
+    ),
+    "handshake route shares it too": (
+        tc.check_webhook_throttle,
+        lambda t: props(t, "HttpApi")["RouteSettings"].pop("GET /webhook"),
+        "GET /webhook has no route settings",
+    ),
+    "webhook throttle above the default": (
+        tc.check_webhook_throttle,
+        lambda t: props(t, "HttpApi")["RouteSettings"]["POST /webhook"].update(ThrottlingRateLimit=5000),
+        "is above the default",
+    ),
+    "no route metrics": (
+        tc.check_webhook_throttle,
+        lambda t: props(t, "HttpApi")["RouteSettings"]["POST /webhook"].pop("DetailedMetricsEnabled"),
+        "no route-level metrics",
+    ),
+    "5xx alarm removed": (
+        tc.check_webhook_alarms,
+        lambda t: t["Resources"].pop("WebhookServerErrorRateAlarm"),
+        "no alarm on the 5xx rate",
+    ),
+    "4xx alarm on the whole API, not the webhook route": (
+        tc.check_webhook_alarms,
+        lambda t: [
+            _alarm_metric(t, "WebhookClientErrorRateAlarm", i)["MetricStat"]["Metric"]["Dimensions"].pop()
+            for i in ("errors", "requests")
+        ],
+        "no alarm on the 4xx rate",
+    ),
+    "5xx alarm on a count, not a rate": (
+        tc.check_webhook_alarms,
+        lambda t: _alarm_metric(t, "WebhookServerErrorRateAlarm", "rate").update(Expression="FILL(errors, 0)"),
+        "no alarm on the 5xx rate",
+    ),
+    "4xx alarm tells nobody": (
+        tc.check_webhook_alarms,
+        lambda t: props(t, "WebhookClientErrorRateAlarm").pop("AlarmActions"),
+        "no alarm on the 4xx rate",
+    ),
+    "sweeper every hour": (
+        tc.check_sweeper,
+        lambda t: props(t, "SweeperFunction")["Events"]["EveryTenMinutes"]["Properties"].update(Schedule="rate(1 hour)"),
+        "not one enabled rate(10 minutes)",
+    ),
+    "sweeper schedule disabled": (
+        tc.check_sweeper,
+        lambda t: props(t, "SweeperFunction")["Events"]["EveryTenMinutes"]["Properties"].update(Enabled=False),
+        "not one enabled rate(10 minutes)",
+    ),
+    "sweeper retried into the next run": (
+        tc.check_sweeper,
+        lambda t: props(t, "SweeperFunction").pop("EventInvokeConfig"),
+        "a failed sweep is retried",
+    ),
+    "sweeper runs overlap": (
+        tc.check_sweeper,
+        lambda t: props(t, "SweeperFunction").update(Timeout=900),
+        "lets two runs overlap",
+    ),
+    "sweeper failures unnoticed": (
+        tc.check_sweeper,
+        lambda t: t["Resources"].pop("SweeperErrorsAlarm"),
+        "no alarm on the sweeper's Errors",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(WEBHOOK_BREAKAGES))
+def test_webhook_and_sweeper_breakage_is_caught(template: dict, case: str) -> None:
+    check, mutate, fragment = WEBHOOK_BREAKAGES[case]
+    assert_reports(check(broken(template, mutate)), fragment)
+
+
+# --------------------------------------------------------------------------------------
+# (12) First-deploy traps.
+# --------------------------------------------------------------------------------------
+
+TRAP_BREAKAGES: dict[str, tuple[Callable[[dict], list[str]], Mutation, str]] = {
+    "OAC name without the region": (
+        tc.check_global_names,
+        lambda t: props(t, "ConsoleOriginAccessControl")["OriginAccessControlConfig"].update(
+            Name={"Fn::Sub": "${AWS::StackName}-console"}
+        ),
+        "ConsoleOriginAccessControl's name '${AWS::StackName}-console' is global",
+    ),
+    "headers policy with a fixed name": (
+        tc.check_global_names,
+        lambda t: props(t, "ConsoleHeadersPolicy")["ResponseHeadersPolicyConfig"].update(Name="satark-headers"),
+        "ConsoleHeadersPolicy's name 'satark-headers' is global",
+    ),
+    "partial secret ARNs accepted": (
+        tc.check_parameters,
+        lambda t: t["Parameters"]["WhatsAppSecretArn"].update(
+            AllowedPattern="^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$"
+        ),
+        "parameter WhatsAppSecretArn accepts 'arn:aws:secretsmanager:ap-south-1:123456789012:secret:satark/whatsapp'",
+    ),
+    "reserved words in the Cognito prefix": (
+        tc.check_parameters,
+        lambda t: t["Parameters"]["CognitoDomainPrefix"].update(AllowedPattern="^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"),
+        "parameter CognitoDomainPrefix accepts 'my-aws-range'",
+    ),
+    "an action name with a typo": (
+        tc.check_action_names,
+        lambda t: sid(key_statements(t, "DataKey"), "AccountRootAdministersButCannotUse")["Action"].append(
+            "kms:SheduleKeyDeletion"
+        ),
+        "DataKey policy: kms:SheduleKeyDeletion is not an action of kms",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(TRAP_BREAKAGES))
+def test_first_deploy_trap_is_caught(template: dict, case: str) -> None:
+    check, mutate, fragment = TRAP_BREAKAGES[case]
+    assert_reports(check(broken(template, mutate)), fragment)
 
 
 # --------------------------------------------------------------------------------------
@@ -732,7 +1036,7 @@ def test_a_change_in_the_rust_tables_is_caught(
     template: dict, tables_rs: str, lib_rs: str, aggregates_rs: str
 ) -> None:
     """The template must follow the crate: change the crate, and the template is wrong."""
-    changed = tables_rs.replace(".projection_type(ProjectionType::Include)", ".projection_type(ProjectionType::KeysOnly)")
+    changed = tables_rs.replace("&[attr::BODY, attr::TRIAGE_STATUS]", "&[attr::BODY]")
     assert changed != tables_rs
     assert_reports(tc.check_tables(template, changed, lib_rs, aggregates_rs), "ReportsTable indexes are")
     changed = tables_rs.replace('pub const RECENT_INDEX: &str = "recent";', 'pub const RECENT_INDEX: &str = "newest";')

@@ -1,8 +1,13 @@
 //! The media function: fetches evidence from WhatsApp, strips its metadata and stores it
 //! encrypted in S3.
 
+/// Names this binary. `scripts/sam-build-check` proves that each `bootstrap` `sam build`
+/// makes holds its own function's marker and no other's.
+const FUNCTION_MARKER: &str = "satark-function=media";
+
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
+    std::hint::black_box(FUNCTION_MARKER);
     let (aws, settings, secrets) = satark_lambda::start_with_whatsapp().await?;
     satark_lambda::serve_sqs(satark_lambda::MediaApp::new(&aws, &settings, &secrets)?).await
 }

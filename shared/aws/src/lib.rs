@@ -46,8 +46,10 @@
 //! with `attribute_not_exists(pk)`, which makes codes unique.
 //!
 //! GSI `recent`: partition `recent_pk` (S, constant), sort `submitted_at` (N),
-//! projection INCLUDE `body`; `list_recent` queries it newest first. Guard items have
-//! no `recent_pk` and so stay out of it.
+//! projection INCLUDE `body`, `triage_status`; `list_recent` queries it newest first.
+//! Guard items have no `recent_pk` and so stay out of it. The retention sweep has its
+//! own indexes (`sweep` on conversations; `informant` and `purge` on reports, see
+//! [`table_definitions`]), which only the sweeper's role may query.
 //!
 //! Concurrency: a conversation is created with `attribute_not_exists(pk)` (version 1)
 //! and updated only if `version` still equals the expected one; failures are

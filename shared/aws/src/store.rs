@@ -1,6 +1,8 @@
 //! Conversations, dedupe records and reports in DynamoDB.
 
-use crate::tables::{RECENT_INDEX, REFERENCE_PREFIX, REPORT_PREFIX, TableNames, attr};
+use crate::tables::{
+    INFORMANT_INDEX, PURGE_INDEX, RECENT_INDEX, REFERENCE_PREFIX, REPORT_PREFIX, SWEEP_INDEX, TableNames, attr,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
@@ -14,8 +16,8 @@ use satark_core::ports::{
     ConversationRecord, ConversationStore, DedupeStore, MessageCommit, ReportStore, SealedAddress, StoreError,
 };
 use satark_core::records::{decode, encode};
-use satark_core::report::{Report, ReportStatus};
-use satark_core::retention::RetentionPolicy;
+use satark_core::report::{Report, ReportStatus, Verdict};
+use satark_core::retention::{RetentionPolicy, RetentionStore};
 use std::collections::HashMap;
 
 /// Items per page when listing recent reports (a Query page is at most 1 MB anyway).
@@ -104,9 +106,30 @@ fn reference_key(code: &ReferenceCode) -> AttributeValue {
     s(format!("{REFERENCE_PREFIX}{}", code.as_str()))
 }
 
+/// The report: its submission (`body`, never rewritten) with the triage status beside
+/// it, where one was set.
 fn parse_report(item: &Item) -> Result<Report, StoreError> {
-    decode(get_s(item, attr::BODY)?).map_err(|e| corrupt("report body", e))
+    let mut report: Report = decode(get_s(item, attr::BODY)?).map_err(|e| corrupt("report body", e))?;
+    if let Some(AttributeValue::S(status)) = item.get(attr::TRIAGE_STATUS) {
+        report.status = ReportStatus::parse(status).ok_or_else(|| corrupt("report", format!("status {status}")))?;
+    }
+    Ok(report)
 }
+
+/// The sweep index shard of a conversation: one hex digit of its pseudonym (a keyed
+/// hash, so shards fill evenly).
+fn sweep_shard(who: &Pseudonym) -> String {
+    who.as_str()
+        .chars()
+        .rev()
+        .find(char::is_ascii_hexdigit)
+        .unwrap_or('0')
+        .to_ascii_lowercase()
+        .to_string()
+}
+
+/// The sixteen shards of the sweep index.
+const SWEEP_SHARDS: &str = "0123456789abcdef";
 
 #[async_trait]
 impl ConversationStore for DynamoStore {
@@ -325,6 +348,7 @@ impl DynamoStore {
         let state = encode(conversation).map_err(|e| corrupt("conversation state", e))?;
         let updated_at = conversation.last_inbound_at.unwrap_or(0);
         let address = reply_address.map(|a| AttributeValue::B(Blob::new(a.0.clone())));
+        let has_draft = AttributeValue::Bool(conversation.draft.is_some());
         match expected_version {
             None => {
                 let put = Put::builder()
@@ -333,6 +357,8 @@ impl DynamoStore {
                     .item(attr::STATE, s(state))
                     .item(attr::VERSION, n(1))
                     .item(attr::UPDATED_AT, n(updated_at))
+                    .item(attr::SWEEP_SHARD, s(sweep_shard(who)))
+                    .item(attr::HAS_DRAFT, has_draft)
                     .condition_expression("attribute_not_exists(#pk)")
                     .expression_attribute_names("#pk", attr::PK);
                 let put = match address {
@@ -350,7 +376,9 @@ impl DynamoStore {
                 let next = expected
                     .checked_add(1)
                     .ok_or_else(|| corrupt("conversation", "version overflow"))?;
-                let mut set = "SET #state = :state, #version = :next, #updated = :updated".to_string();
+                let mut set =
+                    "SET #state = :state, #version = :next, #updated = :updated, #shard = :shard, #draft = :draft"
+                        .to_string();
                 let mut update = Update::builder()
                     .table_name(&self.tables.conversations)
                     .key(attr::PK, s(who.as_str()))
@@ -361,6 +389,10 @@ impl DynamoStore {
                     .expression_attribute_values(":state", s(state))
                     .expression_attribute_values(":next", n(next))
                     .expression_attribute_values(":updated", n(updated_at))
+                    .expression_attribute_names("#shard", attr::SWEEP_SHARD)
+                    .expression_attribute_names("#draft", attr::HAS_DRAFT)
+                    .expression_attribute_values(":shard", s(sweep_shard(who)))
+                    .expression_attribute_values(":draft", has_draft)
                     .expression_attribute_values(":expected", n(expected));
                 if let Some(a) = address {
                     set.push_str(", #address = :address");
@@ -385,6 +417,7 @@ impl DynamoStore {
             (attr::INFORMANT.to_string(), s(informant.as_str())),
             (attr::SUBMITTED_AT.to_string(), n(report.submitted_at)),
             (attr::RECENT_PK.to_string(), s(attr::RECENT_PARTITION)),
+            (attr::TRIAGE_STATUS.to_string(), s(report.status.as_str())),
         ]))
     }
 
@@ -450,7 +483,7 @@ impl ReportStore for DynamoStore {
     }
 
     async fn get(&self, id: &ReportId) -> Result<Option<Report>, StoreError> {
-        self.get_report_item(report_key(id), attr::BODY)
+        self.get_report_item(report_key(id), &format!("{}, {}", attr::BODY, attr::TRIAGE_STATUS))
             .await?
             .map(|item| parse_report(&item))
             .transpose()
@@ -466,7 +499,7 @@ impl ReportStore for DynamoStore {
         };
         let id = get_s(&guard, attr::REPORT_ID)?;
         let id = ReportId::parse(id).ok_or_else(|| corrupt("reference guard", "invalid report id"))?;
-        let projection = format!("{}, {}", attr::INFORMANT, attr::BODY);
+        let projection = format!("{}, {}, {}", attr::INFORMANT, attr::BODY, attr::TRIAGE_STATUS);
         let Some(item) = self.get_report_item(report_key(&id), &projection).await? else {
             return Ok(None);
         };
@@ -506,5 +539,244 @@ impl ReportStore for DynamoStore {
         }
         reports.truncate(limit);
         Ok(reports)
+    }
+
+    async fn set_status(&self, id: &ReportId, status: ReportStatus, now: i64) -> Result<bool, StoreError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.tables.reports)
+            .key(attr::PK, report_key(id))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_names("#status", attr::TRIAGE_STATUS)
+            .expression_attribute_names("#closed", attr::CLOSED_AT)
+            .expression_attribute_values(":status", s(status.as_str()));
+        update = if status == ReportStatus::Closed {
+            update
+                .update_expression("SET #status = :status, #closed = :now")
+                .expression_attribute_values(":now", n(now))
+        } else {
+            update.update_expression("SET #status = :status REMOVE #closed")
+        };
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if is_conditional_failure(&e) => Ok(false),
+            Err(e) => Err(backend("UpdateItem report status", e)),
+        }
+    }
+
+    async fn set_verdict(&self, id: &ReportId, verdict: Verdict, now: i64) -> Result<bool, StoreError> {
+        // A spurious verdict puts the report in the sparse purge index; any other takes
+        // it out again.
+        let expression = if verdict == Verdict::Spurious {
+            "SET #verdict = :verdict, #at = :now, #purge = :purge"
+        } else {
+            "SET #verdict = :verdict, #at = :now REMOVE #purge"
+        };
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.tables.reports)
+            .key(attr::PK, report_key(id))
+            .condition_expression("attribute_exists(#pk)")
+            .update_expression(expression)
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_names("#verdict", attr::VERDICT)
+            .expression_attribute_names("#at", attr::VERDICT_AT)
+            .expression_attribute_names("#purge", attr::PURGE_PK)
+            .expression_attribute_values(":verdict", s(verdict.as_str()))
+            .expression_attribute_values(":now", n(now));
+        if verdict == Verdict::Spurious {
+            update = update.expression_attribute_values(":purge", s(attr::PURGE_PARTITION));
+        }
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if is_conditional_failure(&e) => Ok(false),
+            Err(e) => Err(backend("UpdateItem report verdict", e)),
+        }
+    }
+}
+
+impl DynamoStore {
+    /// Every item of an index query, page by page.
+    async fn query_all(
+        &self,
+        table: &str,
+        index: &str,
+        key_condition: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+        filter: Option<&str>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = vec![];
+        let mut start: Option<Item> = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(table)
+                .index_name(index)
+                .key_condition_expression(key_condition)
+                .set_filter_expression(filter.map(str::to_string))
+                .set_exclusive_start_key(start.take());
+            for (k, v) in names {
+                query = query.expression_attribute_names(*k, *v);
+            }
+            for (k, v) in &values {
+                query = query.expression_attribute_values(*k, v.clone());
+            }
+            let out = query.send().await.map_err(|e| backend("Query index", e))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl RetentionStore for DynamoStore {
+    async fn idle_conversations(
+        &self,
+        idle_before: i64,
+        drafts_only: bool,
+    ) -> Result<Vec<(Pseudonym, ConversationRecord)>, StoreError> {
+        let mut found = vec![];
+        for shard in SWEEP_SHARDS.chars() {
+            let items = self
+                .query_all(
+                    &self.tables.conversations,
+                    SWEEP_INDEX,
+                    "#shard = :shard AND #updated < :before",
+                    &[
+                        ("#shard", attr::SWEEP_SHARD),
+                        ("#updated", attr::UPDATED_AT),
+                        ("#draft", attr::HAS_DRAFT),
+                    ][..if drafts_only { 3 } else { 2 }],
+                    vec![(":shard", s(shard.to_string())), (":before", n(idle_before))]
+                        .into_iter()
+                        .chain(drafts_only.then(|| (":yes", AttributeValue::Bool(true))))
+                        .collect(),
+                    drafts_only.then_some("#draft = :yes"),
+                )
+                .await?;
+            for item in items {
+                // The index is eventually consistent: read the conversation itself.
+                let who = Pseudonym::new(get_s(&item, attr::PK)?.to_string());
+                if let Some(record) = self.load(&who).await? {
+                    found.push((who, record));
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn needs_reply_address(&self, who: &Pseudonym, closed_since: i64) -> Result<bool, StoreError> {
+        let items = self
+            .query_all(
+                &self.tables.reports,
+                INFORMANT_INDEX,
+                "#informant = :who",
+                &[("#informant", attr::INFORMANT)],
+                vec![(":who", s(who.as_str()))],
+                None,
+            )
+            .await?;
+        Ok(items.iter().any(|item| {
+            let closed = matches!(item.get(attr::TRIAGE_STATUS), Some(AttributeValue::S(s)) if s == ReportStatus::Closed.as_str());
+            let closed_at = get_n::<i64>(item, attr::CLOSED_AT).unwrap_or(i64::MIN);
+            !closed || closed_at >= closed_since
+        }))
+    }
+
+    async fn delete_conversation(&self, who: &Pseudonym, version: u64) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.tables.conversations)
+            .key(attr::PK, s(who.as_str()))
+            .condition_expression("#version = :version")
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_values(":version", n(version))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_conditional_failure(&e) => Ok(false),
+            Err(e) => Err(backend("DeleteItem conversation", e)),
+        }
+    }
+
+    async fn forget_reply_address(&self, who: &Pseudonym, version: u64) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.conversations)
+            .key(attr::PK, s(who.as_str()))
+            .condition_expression("#version = :version")
+            .update_expression("REMOVE #address")
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_names("#address", attr::REPLY_ADDRESS)
+            .expression_attribute_values(":version", n(version))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_conditional_failure(&e) => Ok(false),
+            Err(e) => Err(backend("UpdateItem reply address", e)),
+        }
+    }
+
+    async fn spurious_reports(&self, verdict_before: i64) -> Result<Vec<ReportId>, StoreError> {
+        let items = self
+            .query_all(
+                &self.tables.reports,
+                PURGE_INDEX,
+                "#purge = :purge AND #at < :before",
+                &[("#purge", attr::PURGE_PK), ("#at", attr::VERDICT_AT)],
+                vec![(":purge", s(attr::PURGE_PARTITION)), (":before", n(verdict_before))],
+                None,
+            )
+            .await?;
+        items
+            .iter()
+            .map(|item| {
+                let key = get_s(item, attr::PK)?;
+                key.strip_prefix(REPORT_PREFIX)
+                    .and_then(ReportId::parse)
+                    .ok_or_else(|| corrupt("purge index", "not a report key"))
+            })
+            .collect()
+    }
+
+    /// The report and its reference guard, in one transaction.
+    async fn purge_report(&self, id: &ReportId) -> Result<(), StoreError> {
+        let Some(report) = self.get(id).await? else {
+            return Ok(());
+        };
+        let delete = |key: AttributeValue| {
+            aws_sdk_dynamodb::types::Delete::builder()
+                .table_name(&self.tables.reports)
+                .key(attr::PK, key)
+                .build()
+                .map(|d| TransactWriteItem::builder().delete(d).build())
+                .map_err(build_error)
+        };
+        self.client
+            .transact_write_items()
+            .transact_items(delete(report_key(id))?)
+            .transact_items(delete(reference_key(&report.reference))?)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| backend("TransactWriteItems purge", e))
+    }
+
+    /// DynamoDB's TTL deletes expired dedupe records (and the claim condition treats an
+    /// expired one as absent meanwhile); queue jobs live in SQS. Nothing to prune.
+    async fn prune(&self, _dedupe_before: i64) -> Result<(u64, u64), StoreError> {
+        Ok((0, 0))
     }
 }

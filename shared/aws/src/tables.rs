@@ -28,6 +28,19 @@ pub mod attr {
     pub const CLAIMED_AT: &str = "claimed_at";
     /// Unix seconds after which DynamoDB's TTL may delete the item (number).
     pub const EXPIRES_AT: &str = "expires_at";
+    /// A conversation's shard of the [`SWEEP_INDEX`](super::SWEEP_INDEX) (one hex digit
+    /// of the pseudonym), so the index spreads its writes over sixteen partitions.
+    pub const SWEEP_SHARD: &str = "sweep_shard";
+    /// Whether a conversation holds a draft (projected into the sweep index).
+    pub const HAS_DRAFT: &str = "has_draft";
+    /// A report's triage state beside its submission (`status` is a reserved word).
+    pub const TRIAGE_STATUS: &str = "triage_status";
+    pub const CLOSED_AT: &str = "closed_at";
+    pub const VERDICT: &str = "verdict";
+    pub const VERDICT_AT: &str = "verdict_at";
+    /// Set on reports marked spurious only: the sparse [`PURGE_INDEX`](super::PURGE_INDEX).
+    pub const PURGE_PK: &str = "purge_pk";
+    pub const PURGE_PARTITION: &str = "PURGE";
     /// A dedupe claim's outbox: the jobs its message caused, as JSON, so a redelivery
     /// can dispatch again what a failed or interrupted dispatch may have missed.
     pub const OUTBOX: &str = "outbox";
@@ -56,6 +69,16 @@ pub mod attr {
 /// keys), so listing never reads pseudonyms. One partition takes ~1,000 writes/s, far
 /// above a police range's report rate; shard `recent_pk` by month if that ever changes.
 pub const RECENT_INDEX: &str = "recent";
+
+/// Conversations by the time of the informant's last message, in sixteen shards
+/// (`sweep_shard`), projecting `has_draft`: what the retention sweep looks for.
+pub const SWEEP_INDEX: &str = "sweep";
+/// Reports by informant (`informant`, `submitted_at`), projecting only the triage
+/// status and closing time: whether a reply address is still needed. Only the
+/// sweeper's role may query it.
+pub const INFORMANT_INDEX: &str = "informant";
+/// Reports marked spurious (`purge_pk`, `verdict_at`), keys only: what the sweep purges.
+pub const PURGE_INDEX: &str = "purge";
 
 /// Key prefixes of the reports table's two item types.
 pub(crate) const REPORT_PREFIX: &str = "REPORT#";
@@ -111,37 +134,70 @@ fn simple_table(
         .key_schema(hash_key(table, attr::PK)?))
 }
 
-/// The tables, indexes and TTL settings:
-///
-/// - conversations: key `pk` (S) = pseudonym. No index.
-/// - dedupe: key `pk` (S) = message key; TTL on `expires_at`. No index.
-/// - reports: key `pk` (S) = `REPORT#<id>` or `REF#<code>`; GSI [`RECENT_INDEX`] with
-///   partition `recent_pk` (S), sort `submitted_at` (N), projection INCLUDE `body`.
-pub fn table_definitions(names: &TableNames) -> Result<Vec<TableDefinition>, AwsError> {
-    let reports = &names.reports;
-    let recent = GlobalSecondaryIndex::builder()
-        .index_name(RECENT_INDEX)
-        .key_schema(hash_key(reports, attr::RECENT_PK)?)
+fn number_key(table: &str, name: &str) -> Result<AttributeDefinition, AwsError> {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::N)
+        .build()
+        .map_err(build_err(table))
+}
+
+/// A global secondary index on (`hash` S, `range` N) projecting `include` (keys only
+/// when empty).
+fn index(table: &str, name: &str, hash: &str, range: &str, include: &[&str]) -> Result<GlobalSecondaryIndex, AwsError> {
+    let projection = if include.is_empty() {
+        Projection::builder().projection_type(ProjectionType::KeysOnly).build()
+    } else {
+        include
+            .iter()
+            .fold(
+                Projection::builder().projection_type(ProjectionType::Include),
+                |p, a| p.non_key_attributes(*a),
+            )
+            .build()
+    };
+    GlobalSecondaryIndex::builder()
+        .index_name(name)
+        .key_schema(hash_key(table, hash)?)
         .key_schema(
             KeySchemaElement::builder()
-                .attribute_name(attr::SUBMITTED_AT)
+                .attribute_name(range)
                 .key_type(KeyType::Range)
                 .build()
-                .map_err(build_err(reports))?,
+                .map_err(build_err(table))?,
         )
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::Include)
-                .non_key_attributes(attr::BODY)
-                .build(),
-        )
+        .projection(projection)
         .build()
-        .map_err(build_err(reports))?;
+        .map_err(build_err(table))
+}
+
+/// The tables, indexes and TTL settings:
+///
+/// - conversations: key `pk` (S) = pseudonym; GSI [`SWEEP_INDEX`] with partition
+///   `sweep_shard` (S), sort `updated_at` (N), projection INCLUDE `has_draft`.
+/// - dedupe: key `pk` (S) = message key; TTL on `expires_at`. No index.
+/// - reports: key `pk` (S) = `REPORT#<id>` or `REF#<code>`; GSI [`RECENT_INDEX`] with
+///   partition `recent_pk` (S), sort `submitted_at` (N), projection INCLUDE `body`,
+///   `triage_status`; GSI [`INFORMANT_INDEX`] with partition `informant` (S), sort
+///   `submitted_at` (N), projection INCLUDE `triage_status`, `closed_at`; GSI
+///   [`PURGE_INDEX`] with partition `purge_pk` (S), sort `verdict_at` (N), keys only.
+pub fn table_definitions(names: &TableNames) -> Result<Vec<TableDefinition>, AwsError> {
+    let reports = &names.reports;
+    let conversations = &names.conversations;
     Ok(vec![
         TableDefinition {
-            input: simple_table(&names.conversations)?
+            input: simple_table(conversations)?
+                .attribute_definitions(string_key(conversations, attr::SWEEP_SHARD)?)
+                .attribute_definitions(number_key(conversations, attr::UPDATED_AT)?)
+                .global_secondary_indexes(index(
+                    conversations,
+                    SWEEP_INDEX,
+                    attr::SWEEP_SHARD,
+                    attr::UPDATED_AT,
+                    &[attr::HAS_DRAFT],
+                )?)
                 .build()
-                .map_err(build_err(&names.conversations))?,
+                .map_err(build_err(conversations))?,
             ttl_attribute: None,
         },
         TableDefinition {
@@ -151,14 +207,25 @@ pub fn table_definitions(names: &TableNames) -> Result<Vec<TableDefinition>, Aws
         TableDefinition {
             input: simple_table(reports)?
                 .attribute_definitions(string_key(reports, attr::RECENT_PK)?)
-                .attribute_definitions(
-                    AttributeDefinition::builder()
-                        .attribute_name(attr::SUBMITTED_AT)
-                        .attribute_type(ScalarAttributeType::N)
-                        .build()
-                        .map_err(build_err(reports))?,
-                )
-                .global_secondary_indexes(recent)
+                .attribute_definitions(number_key(reports, attr::SUBMITTED_AT)?)
+                .attribute_definitions(string_key(reports, attr::INFORMANT)?)
+                .attribute_definitions(string_key(reports, attr::PURGE_PK)?)
+                .attribute_definitions(number_key(reports, attr::VERDICT_AT)?)
+                .global_secondary_indexes(index(
+                    reports,
+                    RECENT_INDEX,
+                    attr::RECENT_PK,
+                    attr::SUBMITTED_AT,
+                    &[attr::BODY, attr::TRIAGE_STATUS],
+                )?)
+                .global_secondary_indexes(index(
+                    reports,
+                    INFORMANT_INDEX,
+                    attr::INFORMANT,
+                    attr::SUBMITTED_AT,
+                    &[attr::TRIAGE_STATUS, attr::CLOSED_AT],
+                )?)
+                .global_secondary_indexes(index(reports, PURGE_INDEX, attr::PURGE_PK, attr::VERDICT_AT, &[])?)
                 .build()
                 .map_err(build_err(reports))?,
             ttl_attribute: None,
@@ -244,10 +311,13 @@ mod tests {
         assert_eq!(gsi.index_name(), RECENT_INDEX);
         let projection = gsi.projection().expect("projection");
         assert_eq!(projection.projection_type(), Some(&ProjectionType::Include));
-        assert_eq!(projection.non_key_attributes(), [attr::BODY.to_string()]);
+        assert_eq!(
+            projection.non_key_attributes(),
+            [attr::BODY.to_string(), attr::TRIAGE_STATUS.to_string()]
+        );
         assert!(
             !projection.non_key_attributes().iter().any(|a| a == attr::INFORMANT),
-            "pseudonyms stay out of the index"
+            "pseudonyms stay out of the dashboard's index"
         );
     }
 }

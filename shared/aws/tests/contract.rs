@@ -41,6 +41,13 @@ fn number(item: &std::collections::HashMap<String, AttributeValue>, name: &str) 
 // ---- the shared contract suite ----
 
 #[tokio::test]
+async fn retention_contract() {
+    // A fixture of its own: the sweep sweeps every table it is given.
+    let fx = fixture().await;
+    satark_contract::retention(&fx.store(), &fx.vault()).await;
+}
+
+#[tokio::test]
 async fn message_commit_contract() {
     let store = fixture().await.store();
     satark_contract::message_commit(&store, &store).await;

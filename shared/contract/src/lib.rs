@@ -6,14 +6,15 @@
 //! moto. Every call uses fresh random-looking keys, so suites can share a backend.
 
 use satark_core::Lang;
-use satark_core::conversation::{Conversation, Stage};
+use satark_core::conversation::{Conversation, Draft, Stage};
 use satark_core::ids::{Identity, Pseudonym, ReferenceCode, ReportId};
 use satark_core::jobs::{Envelope, QueueName};
 use satark_core::ports::{
     AggregateKey, AggregateStore, AuditEntry, AuditLog, ConversationStore, DedupeStore, EvidenceVault, MediaRecord,
     MessageCommit, Pseudonymizer, ReplyAddressOpener, ReplyAddressSealer, ReportStore, SealedAddress, StoreError,
 };
-use satark_core::report::{DetailItem, MediaKind, Report, ReportStatus, StationChoice};
+use satark_core::report::{DetailItem, MediaKind, Report, ReportStatus, StationChoice, Verdict};
+use satark_core::retention::{RetentionPolicy, RetentionStore, sweep};
 
 /// A unique suffix per call, so suites can run against a shared backend.
 fn unique(tag: &str) -> String {
@@ -417,4 +418,182 @@ pub async fn message_commit(store: &dyn ConversationStore, reports: &dyn ReportS
         })
         .await
         .expect("the key was not claimed");
+}
+
+// ---- retention ----
+
+const DAY_SECS: i64 = 86_400;
+const RETENTION_START: i64 = 1_767_081_600;
+
+async fn put_retention_media(vault: &dyn EvidenceVault, report_id: &ReportId) {
+    let record = MediaRecord {
+        report_id: report_id.clone(),
+        media_key: "m1:abc".into(),
+        kind: MediaKind::Photo,
+        mime_type: "image/jpeg".into(),
+        size: 3,
+        sha256: "00".repeat(32),
+        perceptual_hash: None,
+        metadata_removed: vec![],
+        metadata_stripped: true,
+        stored_at: RETENTION_START,
+    };
+    vault.put(&record, b"abc").await.expect("put media");
+}
+
+fn idle_conversation(last: i64, draft: Option<ReportId>) -> Conversation {
+    Conversation {
+        lang: Some(satark_core::Lang::Hi),
+        stage: if draft.is_some() { Stage::Details } else { Stage::Idle },
+        draft: draft.map(|report_id| Draft {
+            report_id,
+            reference_suffix_entropy: [1, 2, 3, 4],
+            district: Some("JNP".into()),
+            station: None,
+            category: None,
+            items: vec![],
+            details_done: false,
+            place: None,
+            place_answered: false,
+            when: None,
+            via_poster: false,
+            started_at: last,
+        }),
+        last_inbound_at: Some(last),
+        ..Conversation::default()
+    }
+}
+
+/// The retention sweep (decided in core) over the adapters: drafts, idle conversations,
+/// reply addresses, spurious reports and their evidence, dedupe records; each at its
+/// lifetime and not before. Needs a store and vault of its own (it sweeps everything).
+pub async fn retention<S>(store: &S, vault: &dyn EvidenceVault)
+where
+    S: ConversationStore + ReportStore + DedupeStore + RetentionStore,
+{
+    const DAY: i64 = DAY_SECS;
+    const T0: i64 = RETENTION_START;
+    let policy = RetentionPolicy::default();
+    let address = SealedAddress(vec![9; 48]);
+
+    // A draft abandoned mid-report, with a photo already fetched.
+    let abandoned = Pseudonym::new("p1:abandoned".into());
+    let draft_id = ReportId::from_entropy(&[1; 16]);
+    store
+        .save(
+            &abandoned,
+            &idle_conversation(T0, Some(draft_id.clone())),
+            Some(&address),
+            None,
+        )
+        .await
+        .expect("save");
+    put_retention_media(vault, &draft_id).await;
+
+    // An informant whose report was closed, and one whose report is still open.
+    let closed = Pseudonym::new("p1:closed".into());
+    let open = Pseudonym::new("p1:open".into());
+    for who in [&closed, &open] {
+        store
+            .save(who, &idle_conversation(T0, None), Some(&address), None)
+            .await
+            .expect("save");
+    }
+    let closed_report = sample_report("closed");
+    let open_report = sample_report("open");
+    store.insert(&closed_report, &closed).await.expect("insert");
+    store.insert(&open_report, &open).await.expect("insert");
+    store
+        .set_status(&closed_report.id, ReportStatus::Closed, T0 + DAY)
+        .await
+        .expect("close");
+
+    // A report an officer marked spurious, with evidence.
+    let spam_informant = Pseudonym::new("p1:spam".into());
+    let spam = sample_report("spam");
+    store.insert(&spam, &spam_informant).await.expect("insert");
+    put_retention_media(vault, &spam.id).await;
+    assert!(
+        store
+            .set_verdict(&spam.id, Verdict::Spurious, T0)
+            .await
+            .expect("verdict")
+    );
+
+    store.claim("m1:seen", T0).await.expect("claim");
+
+    // A day and an hour later: only the draft has expired.
+    let first = sweep(store, store, vault, &policy, T0 + DAY + 3600)
+        .await
+        .expect("sweep");
+    assert_eq!(first.drafts_expired, 1);
+    let reloaded = store.load(&abandoned).await.expect("load").expect("kept");
+    assert!(reloaded.conversation.draft.is_none());
+    assert_eq!(reloaded.conversation.stage, Stage::Idle);
+    assert!(
+        vault.list(&draft_id).await.expect("list").is_empty(),
+        "the draft's photo is gone"
+    );
+    assert_eq!((first.conversations_deleted, first.spurious_reports_purged), (0, 0));
+
+    // Nine days: dedupe records pruned (Meta stops redelivering after seven).
+    // (Where DynamoDB's TTL prunes them, the sweep counts none; expired, they are
+    // absent all the same.)
+    sweep(store, store, vault, &policy, T0 + 9 * DAY).await.expect("sweep");
+    assert!(store.claim("m1:seen", T0 + 9 * DAY).await.expect("claim"));
+
+    // Thirty-one days: the idle conversation without reports goes; the spurious report
+    // and its evidence go; the informants with reports keep their reply addresses.
+    let month = sweep(store, store, vault, &policy, T0 + 31 * DAY).await.expect("sweep");
+    assert_eq!(month.conversations_deleted, 1);
+    assert!(store.load(&abandoned).await.expect("load").is_none());
+    assert_eq!(month.spurious_reports_purged, 1);
+    assert!(store.get(&spam.id).await.expect("get").is_none());
+    assert!(vault.list(&spam.id).await.expect("list").is_empty());
+    for who in [&closed, &open] {
+        let record = store.load(who).await.expect("load").expect("kept");
+        assert!(record.reply_address.is_some(), "still reachable for feedback");
+    }
+    assert!(
+        store.get(&closed_report.id).await.expect("get").is_some(),
+        "genuine reports are never purged"
+    );
+
+    // Ninety-two days after closing: that informant is forgotten; the open one is not.
+    let later = sweep(store, store, vault, &policy, T0 + 92 * DAY).await.expect("sweep");
+    assert_eq!(later.conversations_deleted, 1);
+    assert!(store.load(&closed).await.expect("load").is_none());
+    assert!(
+        store
+            .load(&open)
+            .await
+            .expect("load")
+            .expect("kept")
+            .reply_address
+            .is_some()
+    );
+
+    // Shorter configured periods take effect.
+    let strict = RetentionPolicy {
+        conversation: 400 * DAY,
+        ..RetentionPolicy::with_days(1, 1)
+    };
+    let other = Pseudonym::new("p1:other".into());
+    store
+        .save(&other, &idle_conversation(T0 + 100 * DAY, None), Some(&address), None)
+        .await
+        .expect("save");
+    let swept = sweep(store, store, vault, &strict, T0 + 102 * DAY)
+        .await
+        .expect("sweep");
+    assert_eq!(swept.reply_addresses_forgotten, 1);
+    assert!(
+        store
+            .load(&other)
+            .await
+            .expect("load")
+            .expect("kept")
+            .reply_address
+            .is_none()
+    );
 }

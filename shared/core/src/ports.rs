@@ -10,7 +10,7 @@ use crate::Lang;
 use crate::conversation::{Conversation, Reply};
 use crate::ids::{Identity, Pseudonym, ReferenceCode, ReportId};
 use crate::jobs::Envelope;
-use crate::report::{MediaKind, Report, ReportStatus};
+use crate::report::{MediaKind, Report, ReportStatus, Verdict};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -184,6 +184,12 @@ pub trait ReportStore: Send + Sync {
     -> Result<Option<ReportStatus>, StoreError>;
     /// Newest first, at most `limit`.
     async fn list_recent(&self, limit: usize) -> Result<Vec<Report>, StoreError>;
+    /// Sets a report's status: triage state, kept beside the submission (which never
+    /// changes). Closing starts the reply-address retention clock. `false`: no such
+    /// report.
+    async fn set_status(&self, id: &ReportId, status: ReportStatus, now: i64) -> Result<bool, StoreError>;
+    /// Records an officer's verdict (a spurious one starts the purge clock).
+    async fn set_verdict(&self, id: &ReportId, verdict: Verdict, now: i64) -> Result<bool, StoreError>;
 }
 
 /// A stored piece of evidence.

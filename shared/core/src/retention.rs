@@ -1,10 +1,15 @@
 //! How long Satark keeps what it keeps.
 //!
 //! Personal data that is not needed is a liability for the informant. Everything with
-//! a lifetime has it here; the embedded store applies the policy with a periodic
-//! sweep, the AWS stack with DynamoDB TTL attributes and S3 lifecycle rules.
+//! a lifetime has it here, and [`sweep`] decides what goes, for both stacks: `satark
+//! serve` runs it every ten minutes on the embedded store, the `sweeper` function on an
+//! EventBridge schedule over DynamoDB and S3. Adapters only find and delete what the
+//! sweep names ([`RetentionStore`]); dedupe records also expire by DynamoDB TTL.
 
-use crate::conversation::DRAFT_TTL_SECS;
+use crate::conversation::{DRAFT_TTL_SECS, Stage};
+use crate::ids::{Pseudonym, ReportId};
+use crate::ports::{ConversationRecord, ConversationStore, EvidenceVault, StoreError};
+use async_trait::async_trait;
 
 const DAY: i64 = 24 * 60 * 60;
 
@@ -58,4 +63,103 @@ pub struct SweepReport {
     pub dedupe_records_pruned: u64,
     /// Queue jobs handled longer ago than the dedupe window.
     pub done_jobs_pruned: u64,
+}
+
+/// What the sweep needs of the stores: finding what may have expired, and deleting it
+/// under the same optimistic-concurrency rule as every other write.
+#[async_trait]
+pub trait RetentionStore: Send + Sync {
+    /// Conversations whose informant's last message is older than `idle_before`; with
+    /// `drafts_only`, only those holding a draft.
+    async fn idle_conversations(
+        &self,
+        idle_before: i64,
+        drafts_only: bool,
+    ) -> Result<Vec<(Pseudonym, ConversationRecord)>, StoreError>;
+    /// Whether one of `who`'s reports is open, or was closed at or after `closed_since`:
+    /// the informant may still be told of it.
+    async fn needs_reply_address(&self, who: &Pseudonym, closed_since: i64) -> Result<bool, StoreError>;
+    /// Deletes the conversation if it is still at `version`; `false` if it moved.
+    async fn delete_conversation(&self, who: &Pseudonym, version: u64) -> Result<bool, StoreError>;
+    /// Drops the reply address if the conversation is still at `version`.
+    async fn forget_reply_address(&self, who: &Pseudonym, version: u64) -> Result<bool, StoreError>;
+    /// Reports an officer marked spurious before `verdict_before`.
+    async fn spurious_reports(&self, verdict_before: i64) -> Result<Vec<ReportId>, StoreError>;
+    /// Deletes a report (its evidence is discarded first, by the sweep).
+    async fn purge_report(&self, id: &ReportId) -> Result<(), StoreError>;
+    /// Store-specific housekeeping older than `dedupe_before`: expired dedupe records
+    /// and handled queue jobs. Returns (dedupe records, jobs) removed; (0, 0) where TTL
+    /// does it.
+    async fn prune(&self, dedupe_before: i64) -> Result<(u64, u64), StoreError>;
+}
+
+/// Applies `policy` as of `now`: expires drafts (and their evidence), deletes idle
+/// conversations, forgets reply addresses, purges spurious reports and their evidence,
+/// prunes dedupe records and handled jobs. Safe to run at any time, repeatedly and
+/// concurrently with the informants' messages (a conversation that moved is left for
+/// the next run).
+pub async fn sweep(
+    store: &dyn RetentionStore,
+    conversations: &dyn ConversationStore,
+    vault: &dyn EvidenceVault,
+    policy: &RetentionPolicy,
+    now: i64,
+) -> Result<SweepReport, StoreError> {
+    let mut report = SweepReport::default();
+
+    // Drafts idle past their lifetime: dropped from the conversation, with their media.
+    for (who, record) in store.idle_conversations(now.saturating_sub(policy.draft), true).await? {
+        let mut conversation = record.conversation;
+        let Some(draft) = conversation.draft.take() else {
+            continue;
+        };
+        if conversation.stage.needs_draft() {
+            conversation.stage = Stage::Idle;
+        }
+        // The informant's next message finds no draft, and the engine tells them.
+        match conversations
+            .save(&who, &conversation, None, Some(record.version))
+            .await
+        {
+            Ok(_) => {
+                vault.discard(&draft.report_id).await?;
+                report.drafts_expired += 1;
+            }
+            Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e),
+        }
+    }
+
+    let address_cutoff = now.saturating_sub(policy.reply_address);
+    let idle_before = now.saturating_sub(policy.conversation.min(policy.reply_address));
+    for (who, record) in store.idle_conversations(idle_before, false).await? {
+        let last = record.conversation.last_inbound_at.unwrap_or(0);
+        if store.needs_reply_address(&who, address_cutoff).await? {
+            continue;
+        }
+        if last < now.saturating_sub(policy.conversation) {
+            if store.delete_conversation(&who, record.version).await? {
+                report.conversations_deleted += 1;
+            }
+        } else if record.reply_address.is_some()
+            && last < address_cutoff
+            && store.forget_reply_address(&who, record.version).await?
+        {
+            report.reply_addresses_forgotten += 1;
+        }
+    }
+
+    for id in store
+        .spurious_reports(now.saturating_sub(policy.spurious_report))
+        .await?
+    {
+        vault.discard(&id).await?;
+        store.purge_report(&id).await?;
+        report.spurious_reports_purged += 1;
+    }
+
+    let (dedupe, jobs) = store.prune(now.saturating_sub(policy.dedupe)).await?;
+    report.dedupe_records_pruned = dedupe;
+    report.done_jobs_pruned = jobs;
+    Ok(report)
 }

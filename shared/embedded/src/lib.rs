@@ -20,7 +20,6 @@ mod vault;
 pub use files::create_private_dir;
 pub use keys::{ContactOpener, KeyFileError, LocalKeys, OsEntropy};
 pub use queue::{QueueStats, SqliteQueue, WorkerConfig};
-pub use retention::sweep;
 pub use store::Store;
 pub use vault::FileVault;
 

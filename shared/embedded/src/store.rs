@@ -194,40 +194,6 @@ impl Store {
         self.waker(queue).notify_one();
     }
 
-    /// Sets a report's status (the dashboard's job in later work; tests use it now).
-    /// Closing a report starts the reply-address retention clock.
-    pub fn set_report_status(&self, id: &ReportId, status: ReportStatus, now: i64) -> Result<bool, StoreError> {
-        let report = self.with(|c| {
-            c.query_row("SELECT body FROM reports WHERE id = ?1", [id.as_str()], |r| {
-                r.get::<_, String>(0)
-            })
-            .optional()
-        })?;
-        let Some(body) = report else { return Ok(false) };
-        let mut report: Report = decode(&body)?;
-        report.status = status;
-        let body = encode(&report)?;
-        let closed_at = (status == ReportStatus::Closed).then_some(now);
-        self.with(|c| {
-            c.execute(
-                "UPDATE reports SET status = ?2, body = ?3, closed_at = ?4 WHERE id = ?1",
-                params![id.as_str(), status.as_str(), body, closed_at],
-            )
-        })?;
-        Ok(true)
-    }
-
-    /// Records an officer's verdict on a report.
-    pub fn set_verdict(&self, id: &ReportId, verdict: Verdict, now: i64) -> Result<bool, StoreError> {
-        let changed = self.with(|c| {
-            c.execute(
-                "UPDATE reports SET verdict = ?2, verdict_at = ?3 WHERE id = ?1",
-                params![id.as_str(), verdict.as_str(), now],
-            )
-        })?;
-        Ok(changed == 1)
-    }
-
     /// Rows per table, for tests that prove what was (not) stored.
     pub fn row_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
         let tables = ["conversations", "dedupe", "reports", "media", "jobs"];
@@ -316,6 +282,13 @@ fn insert_report(conn: &Connection, report: &Report, informant: &Pseudonym) -> R
         }
         Err(e) => Err(backend(e)),
     }
+}
+
+/// A report: its submission (the body, never rewritten) with its triage status.
+fn with_triage(body: &str, status: &str) -> Result<Report, StoreError> {
+    let mut report: Report = decode(body)?;
+    report.status = ReportStatus::parse(status).ok_or_else(|| corrupt(format!("status {status}")))?;
+    Ok(report)
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -443,13 +416,13 @@ impl ReportStore for Store {
     }
 
     async fn get(&self, id: &ReportId) -> Result<Option<Report>, StoreError> {
-        let body = self.with(|c| {
-            c.query_row("SELECT body FROM reports WHERE id = ?1", [id.as_str()], |r| {
-                r.get::<_, String>(0)
+        let row = self.with(|c| {
+            c.query_row("SELECT body, status FROM reports WHERE id = ?1", [id.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
             })
             .optional()
         })?;
-        Ok(body.map(|b| decode(&b)).transpose()?)
+        row.map(|(body, status)| with_triage(&body, &status)).transpose()
     }
 
     async fn status_for(
@@ -457,24 +430,48 @@ impl ReportStore for Store {
         informant: &Pseudonym,
         code: &ReferenceCode,
     ) -> Result<Option<ReportStatus>, StoreError> {
-        let body = self.with(|c| {
+        let status = self.with(|c| {
             c.query_row(
-                "SELECT body FROM reports WHERE reference = ?1 AND informant = ?2",
+                "SELECT status FROM reports WHERE reference = ?1 AND informant = ?2",
                 [code.as_str(), informant.as_str()],
                 |r| r.get::<_, String>(0),
             )
             .optional()
         })?;
-        Ok(body.map(|b| decode::<Report>(&b)).transpose()?.map(|r| r.status))
+        status
+            .map(|s| ReportStatus::parse(&s).ok_or_else(|| corrupt(format!("status {s}"))))
+            .transpose()
     }
 
     async fn list_recent(&self, limit: usize) -> Result<Vec<Report>, StoreError> {
-        let bodies = self.with(|c| {
-            let mut stmt = c.prepare("SELECT body FROM reports ORDER BY submitted_at DESC, id LIMIT ?1")?;
-            let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
-            rows.collect::<rusqlite::Result<Vec<String>>>()
+        let rows = self.with(|c| {
+            let mut stmt = c.prepare("SELECT body, status FROM reports ORDER BY submitted_at DESC, id LIMIT ?1")?;
+            let rows = stmt.query_map([limit as i64], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            rows.collect::<rusqlite::Result<Vec<(String, String)>>>()
         })?;
-        bodies.iter().map(|b| decode(b).map_err(StoreError::from)).collect()
+        rows.iter().map(|(body, status)| with_triage(body, status)).collect()
+    }
+
+    async fn set_status(&self, id: &ReportId, status: ReportStatus, now: i64) -> Result<bool, StoreError> {
+        // Triage state beside the submission: the body is never rewritten.
+        let closed_at = (status == ReportStatus::Closed).then_some(now);
+        let changed = self.with(|c| {
+            c.execute(
+                "UPDATE reports SET status = ?2, closed_at = ?3 WHERE id = ?1",
+                params![id.as_str(), status.as_str(), closed_at],
+            )
+        })?;
+        Ok(changed == 1)
+    }
+
+    async fn set_verdict(&self, id: &ReportId, verdict: Verdict, now: i64) -> Result<bool, StoreError> {
+        let changed = self.with(|c| {
+            c.execute(
+                "UPDATE reports SET verdict = ?2, verdict_at = ?3 WHERE id = ?1",
+                params![id.as_str(), verdict.as_str(), now],
+            )
+        })?;
+        Ok(changed == 1)
     }
 }
 

@@ -9,8 +9,10 @@ use satark_aws::{AwsConfig, AwsError};
 use satark_core::clock::{Clock, SystemClock};
 use satark_core::i18n::Catalog;
 use satark_core::jobs::open_job;
+use satark_core::ports::StoreError;
 use satark_core::ports::{Entropy, MediaJob, OutboundJob, ReportJob};
 use satark_core::range::RangeConfig;
+use satark_core::retention::{RetentionPolicy, SweepReport};
 use satark_core::service::{Classifier, Intake, IntakePorts, MediaIngest, Notifier};
 use satark_http::evidence::BlockingSandbox;
 use satark_http::graph::{GraphMediaSource, GraphMessenger};
@@ -78,6 +80,8 @@ impl LambdaSettings {
 pub enum SetupError {
     #[error("setting {0} is missing")]
     Missing(&'static str),
+    #[error("setting {0} is not a valid number")]
+    Invalid(&'static str),
     #[error(transparent)]
     Aws(#[from] AwsError),
     #[error(transparent)]
@@ -256,6 +260,62 @@ impl SqsHandler for ClassifierApp {
         })
         .await
     }
+}
+
+/// The sweeper function: the retention sweep over DynamoDB and S3.
+pub struct SweeperApp {
+    store: satark_aws::DynamoStore,
+    vault: satark_aws::S3Vault,
+    policy: RetentionPolicy,
+}
+
+impl SweeperApp {
+    /// The policy's configurable periods come from `SATARK_REPLY_ADDRESS_RETENTION_DAYS`
+    /// and `SATARK_SPURIOUS_RETENTION_DAYS` when set (as in `satark serve`).
+    pub fn new(aws: &AwsConfig) -> Result<Self, SetupError> {
+        let days = |name: &'static str, default: u32| -> Result<u32, SetupError> {
+            match std::env::var(name) {
+                Ok(v) if !v.trim().is_empty() => v.trim().parse().map_err(|_| SetupError::Invalid(name)),
+                _ => Ok(default),
+            }
+        };
+        let policy = RetentionPolicy::with_days(
+            days("SATARK_REPLY_ADDRESS_RETENTION_DAYS", 90)?,
+            days("SATARK_SPURIOUS_RETENTION_DAYS", 30)?,
+        );
+        Ok(SweeperApp {
+            store: aws.store()?.with_retention(policy),
+            vault: aws.vault()?,
+            policy,
+        })
+    }
+
+    /// One sweep as of `now`.
+    pub async fn sweep(&self, now: i64) -> Result<SweepReport, StoreError> {
+        satark_core::retention::sweep(&self.store, &self.store, &self.vault, &self.policy, now).await
+    }
+}
+
+/// Serves the sweeper on the Lambda runtime: each scheduled event runs one sweep; a
+/// failure fails the invocation (and its alarm), and the next run carries on.
+pub async fn serve_sweeper(app: SweeperApp) -> Result<(), lambda_runtime::Error> {
+    let app = Arc::new(app);
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |_event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+            let app = app.clone();
+            async move {
+                let swept = app.sweep(SystemClock.now()).await?;
+                tracing::info!(?swept, "retention sweep");
+                Ok::<serde_json::Value, lambda_runtime::Error>(serde_json::json!({
+                    "drafts_expired": swept.drafts_expired,
+                    "conversations_deleted": swept.conversations_deleted,
+                    "reply_addresses_forgotten": swept.reply_addresses_forgotten,
+                    "spurious_reports_purged": swept.spurious_reports_purged,
+                }))
+            }
+        },
+    ))
+    .await
 }
 
 /// The dashboard function: the dashboard API on the reports table only. It is given no

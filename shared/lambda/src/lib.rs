@@ -11,7 +11,7 @@ pub mod secrets;
 pub mod sqs;
 
 pub use apps::{
-    ClassifierApp, LambdaSettings, MediaApp, NotifierApp, SetupError, dashboard_app, dashboard_router, start,
-    start_with_whatsapp, webhook_router, webhook_router_with,
+    ClassifierApp, LambdaSettings, MediaApp, NotifierApp, SetupError, SweeperApp, dashboard_app, dashboard_router,
+    serve_sweeper, start, start_with_whatsapp, webhook_router, webhook_router_with,
 };
 pub use sqs::{SqsHandler, serve_sqs};
