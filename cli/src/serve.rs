@@ -188,6 +188,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
         phone_number_id: config.phone_number_id.clone(),
         range_name: range.range.name.en.clone(),
         http: reqwest::Client::new(),
+        clock: clock.clone(),
     });
     let app = simulator::mount(webhook, loopback, simulator_state);
 

@@ -36,6 +36,8 @@ pub struct SimulatorState {
     pub phone_number_id: String,
     pub range_name: String,
     pub http: reqwest::Client,
+    /// The server's clock: the phone's messages carry its time, as Meta's would.
+    pub clock: Arc<dyn satark_core::clock::Clock>,
 }
 
 pub fn router(state: SimulatorState) -> Router {
@@ -127,10 +129,7 @@ fn bad(msg: &str) -> Response {
 
 /// The `messages[]` element Meta would deliver for the request.
 fn message_for(state: &SimulatorState, req: &SendRequest) -> Result<Value, &'static str> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let now = state.clock.now();
     let mut message =
         json!({ "from": req.from, "id": inbound_wamid(), "timestamp": now.to_string(), "type": req.kind });
     let context = || json!({ "from": DISPLAY_PHONE_NUMBER, "id": req.context_wamid.clone().unwrap_or_default() });

@@ -379,3 +379,73 @@ async fn each_inbound_message_costs_two_dynamodb_round_trips() {
         );
     }
 }
+
+/// The Lambda host honours `JobError` as `satark serve`'s workers do: a fatal job is
+/// moved to the dead-letter queue at once (never retried, so it cannot block its
+/// informant's FIFO group), a retry goes back to the queue, and so does a fatal job
+/// when no dead-letter queue is configured (the redrive policy then moves it).
+#[tokio::test]
+async fn the_lambda_host_dead_letters_fatal_jobs_at_once_and_retries_the_rest() {
+    use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+    use satark_core::jobs::JobError;
+    use satark_lambda::sqs::{DeadLetters, process_batch};
+    let fx = fixture().await;
+    let dlq = fx
+        .config
+        .sqs()
+        .create_queue()
+        .queue_name(format!("{}.fifo", unique("dlq")))
+        .attributes(satark_aws::aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .expect("CreateQueue")
+        .queue_url
+        .expect("url");
+    let record = |id: &str, body: &str| {
+        let mut m = SqsMessage::default();
+        m.message_id = Some(id.into());
+        m.body = Some(body.into());
+        m.attributes.insert("MessageGroupId".into(), format!("p1:{id}"));
+        m
+    };
+    let event = || {
+        let mut e = SqsEvent::default();
+        e.records = vec![record("1", "fatal"), record("2", "retry"), record("3", "ok")];
+        e
+    };
+    let handle = |body: String| async move {
+        match body.as_str() {
+            "fatal" => Err(JobError::Fatal("the window closed".into())),
+            "retry" => Err(JobError::Retry("graph down".into())),
+            _ => Ok(()),
+        }
+    };
+    let with_dlq = DeadLetters::new(fx.config.sqs().clone(), Some(dlq.clone()));
+    let failed: Vec<String> = process_batch(event(), &with_dlq, handle)
+        .await
+        .batch_item_failures
+        .into_iter()
+        .map(|f| f.item_identifier)
+        .collect();
+    assert_eq!(failed, ["2"], "only the retry goes back to the queue");
+    let moved = fx
+        .config
+        .sqs()
+        .receive_message()
+        .queue_url(&dlq)
+        .max_number_of_messages(10)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .expect("ReceiveMessage");
+    let bodies: Vec<&str> = moved.messages().iter().filter_map(|m| m.body()).collect();
+    assert_eq!(bodies, ["fatal"], "the fatal job is in the dead-letter queue");
+
+    let without: Vec<String> = process_batch(event(), &DeadLetters::default(), handle)
+        .await
+        .batch_item_failures
+        .into_iter()
+        .map(|f| f.item_identifier)
+        .collect();
+    assert_eq!(without, ["1", "2"], "no dead-letter queue: left to the redrive policy");
+}

@@ -145,6 +145,7 @@ fn simulator_state() -> SimulatorState {
         phone_number_id: config.phone_number_id.clone(),
         range_name: "Test Range".into(),
         http: reqwest::Client::new(),
+        clock: config.clock.clone(),
     }
 }
 

@@ -455,6 +455,24 @@ async fn receive(fx: &Fixture, queue_url: &str, want: usize, rounds: usize) -> V
 }
 
 #[tokio::test]
+async fn job_queue_contract() {
+    let fx = fixture().await;
+    let queue = fx.jobs();
+    satark_contract::job_queue(&queue, |name, want| {
+        let url = queue.queue_url(name).expect("queue").to_string();
+        let fx = &fx;
+        async move {
+            receive(fx, &url, want, 4)
+                .await
+                .into_iter()
+                .map(|(body, _)| body)
+                .collect()
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn outbound_messages_of_one_conversation_keep_their_order_once_each() {
     let fx = fixture().await;
     let queue = fx.jobs();

@@ -597,3 +597,72 @@ where
             .is_none()
     );
 }
+
+// ---- job queues ----
+
+fn queued_reply(conversation: &Pseudonym, n: usize) -> satark_core::ports::OutboundJob {
+    satark_core::ports::OutboundJob {
+        conversation: conversation.clone(),
+        reply_address: SealedAddress(vec![9, 8, 7]),
+        reply: satark_core::conversation::Reply::Text {
+            body: format!("reply {n}"),
+        },
+        job_id: format!("{}.reply-{n}", conversation.as_str()),
+    }
+}
+
+/// Job queues, as a consumer sees them: an ordered queue keeps each group's jobs in
+/// order and hands a job sent twice over once; every queue hands over each job whole.
+/// `receive(queue, want)` takes (and acknowledges) up to `want` job bodies from a queue,
+/// in the order the queue releases them, waiting a bounded time.
+pub async fn job_queue<F, Fut>(queue: &dyn satark_core::jobs::JobQueue, mut receive: F)
+where
+    F: FnMut(QueueName, usize) -> Fut,
+    Fut: std::future::Future<Output = Vec<String>>,
+{
+    use satark_core::jobs::{open_job, send};
+    use satark_core::ports::{MediaJob, OutboundJob, ReportJob};
+    let a = Pseudonym::new(unique("p1:qa"));
+    let b = Pseudonym::new(unique("p1:qb"));
+    let jobs: Vec<OutboundJob> = (0..6)
+        .map(|n| queued_reply(if n % 3 == 2 { &b } else { &a }, n))
+        .collect();
+    for job in &jobs {
+        send(queue, job).await.expect("send");
+    }
+    // Sent again (a redelivered webhook dispatching its outbox once more).
+    send(queue, &jobs[1]).await.expect("send again");
+    send(queue, &jobs[2]).await.expect("send again");
+    let got: Vec<OutboundJob> = receive(QueueName::Outbound, jobs.len() + 2)
+        .await
+        .iter()
+        .map(|body| open_job(body).expect("a whole job"))
+        .collect();
+    for group in [&a, &b] {
+        let sent: Vec<&OutboundJob> = jobs.iter().filter(|j| &j.conversation == group).collect();
+        let received: Vec<&OutboundJob> = got.iter().filter(|j| &j.conversation == group).collect();
+        assert_eq!(received, sent, "each group in order, each job once");
+    }
+
+    let media = MediaJob {
+        report_id: report_id(&unique("qm")),
+        media_key: unique("m1:qm"),
+        wa_media_id: "1234567890".into(),
+        kind: MediaKind::Voice,
+        mime_type: Some("audio/ogg; codecs=opus".into()),
+        conversation: a.clone(),
+        reply_address: SealedAddress(vec![1, 2, 3]),
+        lang: Lang::Ur,
+    };
+    send(queue, &media).await.expect("send");
+    let got = receive(QueueName::Media, 1).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(open_job::<MediaJob>(&got[0]).expect("whole"), media);
+    let report = ReportJob {
+        report_id: report_id(&unique("qr")),
+    };
+    send(queue, &report).await.expect("send");
+    let got = receive(QueueName::Reports, 1).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(open_job::<ReportJob>(&got[0]).expect("whole"), report);
+}

@@ -148,12 +148,13 @@ pub async fn webhook_router_with(
         Arc::new(RangeConfig::default_range()?),
         Arc::new(Catalog::load()?),
     );
-    Ok(router(WebhookState {
+    // The same request trace as `satark serve`'s (method, route, status, latency).
+    Ok(satark_http::layers::request_trace(router(WebhookState {
         intake: Arc::new(intake),
         app_secret: Arc::from(secrets.app_secret.as_bytes()),
         verify_token: Arc::from(secrets.verify_token.as_str()),
         clock,
-    }))
+    })))
 }
 
 /// Where a function's fatal jobs go: `SATARK_DEAD_LETTER_QUEUE_URL`.
@@ -332,7 +333,9 @@ pub fn dashboard_router(aws: &AwsConfig) -> Result<axum::Router, SetupError> {
 
 /// The dashboard API with officers taken from API Gateway's JWT authorizer claims.
 pub fn dashboard_app(state: satark_http::dashboard::DashboardState) -> axum::Router {
-    satark_http::dashboard::dashboard_router(state).layer(axum::middleware::from_fn(officer_from_authorizer))
+    satark_http::layers::request_trace(
+        satark_http::dashboard::dashboard_router(state).layer(axum::middleware::from_fn(officer_from_authorizer)),
+    )
 }
 
 /// Turns the claims API Gateway's JWT authorizer verified into an [`Officer`]; the
