@@ -262,9 +262,17 @@ fn development_secrets(exposure: &str, settings: &[&'static str]) -> String {
     } else {
         " (the development values are public)"
     };
+    // Said now, so the next attempt is not refused for the other reason.
+    let simulator = if exposure.contains("SATARK_BIND") {
+        "; beyond this machine the WhatsApp simulator is not served either, so SATARK_GRAPH_BASE_URL \
+         (e.g. https://graph.facebook.com) is needed too"
+    } else {
+        ""
+    };
     format!(
         "refusing to start: {exposure}, but {} {verb} unset or still the development default{why}; set {each} to \
-         your Meta app's own value, or keep SATARK_BIND on 127.0.0.1 and SATARK_GRAPH_BASE_URL unset for local use",
+         your Meta app's own value, or keep SATARK_BIND on 127.0.0.1 and SATARK_GRAPH_BASE_URL unset for local \
+         use{simulator}",
         settings.join(", ")
     )
 }

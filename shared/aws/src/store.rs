@@ -181,7 +181,10 @@ impl ConversationStore for DynamoStore {
     /// with its reference guard. With the `GetItem` that loaded the conversation, a
     /// message costs two round trips.
     async fn commit(&self, commit: &MessageCommit<'_>) -> Result<u64, StoreError> {
-        let outbox = serde_json::to_string(commit.jobs).map_err(|e| corrupt("outbox", e))?;
+        let outbox = encode(&satark_core::jobs::Outbox {
+            jobs: commit.jobs.to_vec(),
+        })
+        .map_err(|e| corrupt("outbox", e))?;
         let claim = Put::builder()
             .table_name(&self.tables.dedupe)
             .item(attr::PK, s(commit.message_key))
@@ -250,7 +253,9 @@ impl ConversationStore for DynamoStore {
             .await
             .map_err(|e| backend("GetItem outbox", e))?;
         match out.item.as_ref().and_then(|item| item.get(attr::OUTBOX)) {
-            Some(AttributeValue::S(json)) => serde_json::from_str(json).map_err(|e| corrupt("outbox", e)),
+            Some(AttributeValue::S(json)) => decode::<satark_core::jobs::Outbox>(json)
+                .map(|outbox| outbox.jobs)
+                .map_err(|e| corrupt("outbox", e)),
             // A claim without an outbox (written before outboxes, or by the classifier).
             _ => Ok(vec![]),
         }
@@ -665,8 +670,14 @@ impl RetentionStore for DynamoStore {
             for item in items {
                 // The index is eventually consistent: read the conversation itself.
                 let who = Pseudonym::new(get_s(&item, attr::PK)?.to_string());
-                if let Some(record) = self.load(&who).await? {
-                    found.push((who, record));
+                match self.load(&who).await {
+                    Ok(Some(record)) => found.push((who, record)),
+                    Ok(None) => {}
+                    // One unreadable record must not stop retention for everyone.
+                    Err(StoreError::Corrupt(reason)) => {
+                        tracing::warn!(reason = %reason, "retention: an unreadable conversation was skipped")
+                    }
+                    Err(e) => return Err(e),
                 }
             }
         }
@@ -776,7 +787,7 @@ impl RetentionStore for DynamoStore {
 
     /// DynamoDB's TTL deletes expired dedupe records (and the claim condition treats an
     /// expired one as absent meanwhile); queue jobs live in SQS. Nothing to prune.
-    async fn prune(&self, _dedupe_before: i64) -> Result<(u64, u64), StoreError> {
+    async fn prune(&self, _dedupe_before: i64, _dead_before: i64) -> Result<(u64, u64), StoreError> {
         Ok((0, 0))
     }
 }

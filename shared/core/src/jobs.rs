@@ -104,6 +104,13 @@ impl Envelope {
     }
 }
 
+/// A committed message's jobs, kept where the adapter needs them for a redelivery to
+/// dispatch again (on DynamoDB, in the message's dedupe claim).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Outbox {
+    pub jobs: Vec<Envelope>,
+}
+
 /// Reads a job's body; a body that cannot be read never will be (fatal).
 pub fn open_job<J: Job>(body: &str) -> Result<J, JobError> {
     decode::<J>(body).map_err(|e| JobError::Fatal(format!("unreadable {} job: {e}", J::QUEUE.as_str())))

@@ -108,6 +108,7 @@ versioned! {
     crate::ports::OutboundJob => 1,
     crate::ports::MediaJob => 1,
     crate::ports::ReportJob => 1,
+    crate::jobs::Outbox => 1,
 }
 
 #[cfg(test)]

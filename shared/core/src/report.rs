@@ -37,12 +37,25 @@ pub enum DetailItem {
     },
 }
 
+/// Bytes `text` takes as a JSON string, as every record is stored: control characters
+/// are escaped to six bytes each, quotes and backslashes to two.
+pub fn json_len(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c {
+            '"' | '\\' | '\u{8}' | '\u{c}' | '\n' | '\r' | '\t' => 2,
+            c if (c as u32) < 0x20 => 6,
+            c => c.len_utf8(),
+        })
+        .sum()
+}
+
 impl DetailItem {
-    /// Bytes of the informant's own words in the item (a text, or a caption).
+    /// Bytes of the informant's own words in the item (a text, or a caption), as
+    /// stored (JSON-escaped).
     pub fn text_bytes(&self) -> usize {
         match self {
-            DetailItem::Text { body, .. } => body.len(),
-            DetailItem::Media { caption, .. } => caption.as_deref().map_or(0, str::len),
+            DetailItem::Text { body, .. } => json_len(body),
+            DetailItem::Media { caption, .. } => caption.as_deref().map_or(0, json_len),
         }
     }
 }

@@ -87,10 +87,11 @@ pub trait RetentionStore: Send + Sync {
     async fn spurious_reports(&self, verdict_before: i64) -> Result<Vec<ReportId>, StoreError>;
     /// Deletes a report (its evidence is discarded first, by the sweep).
     async fn purge_report(&self, id: &ReportId) -> Result<(), StoreError>;
-    /// Store-specific housekeeping older than `dedupe_before`: expired dedupe records
-    /// and handled queue jobs. Returns (dedupe records, jobs) removed; (0, 0) where TTL
-    /// does it.
-    async fn prune(&self, dedupe_before: i64) -> Result<(u64, u64), StoreError>;
+    /// Store-specific housekeeping: dedupe records and handled queue jobs older than
+    /// `dedupe_before`, dead-lettered jobs (which hold sealed reply addresses) older
+    /// than `dead_before`. Returns (dedupe records, jobs) removed; (0, 0) where TTL and
+    /// the queues' own retention do it.
+    async fn prune(&self, dedupe_before: i64, dead_before: i64) -> Result<(u64, u64), StoreError>;
 }
 
 /// Applies `policy` as of `now`: expires drafts (and their evidence), deletes idle
@@ -108,15 +109,21 @@ pub async fn sweep(
     let mut report = SweepReport::default();
 
     // Drafts idle past their lifetime: dropped from the conversation, with their media.
-    for (who, record) in store.idle_conversations(now.saturating_sub(policy.draft), true).await? {
+    let draft_cutoff = now.saturating_sub(policy.draft);
+    for (who, record) in store.idle_conversations(draft_cutoff, true).await? {
         let mut conversation = record.conversation;
+        // An index may lag: the conversation itself must still be idle.
+        if conversation.last_inbound_at.unwrap_or(0) >= draft_cutoff {
+            continue;
+        }
         let Some(draft) = conversation.draft.take() else {
             continue;
         };
         if conversation.stage.needs_draft() {
             conversation.stage = Stage::Idle;
         }
-        // The informant's next message finds no draft, and the engine tells them.
+        // The informant's next message is told the draft was discarded.
+        conversation.draft_expired = true;
         match conversations
             .save(&who, &conversation, None, Some(record.version))
             .await
@@ -158,7 +165,12 @@ pub async fn sweep(
         report.spurious_reports_purged += 1;
     }
 
-    let (dedupe, jobs) = store.prune(now.saturating_sub(policy.dedupe)).await?;
+    let (dedupe, jobs) = store
+        .prune(
+            now.saturating_sub(policy.dedupe),
+            now.saturating_sub(policy.reply_address),
+        )
+        .await?;
     report.dedupe_records_pruned = dedupe;
     report.done_jobs_pruned = jobs;
     Ok(report)

@@ -8,6 +8,7 @@
 //! satark-core --test golden` (which writes the newest schema's directory only).
 
 use satark_core::conversation::Conversation;
+use satark_core::jobs::Outbox;
 use satark_core::ports::{AuditEntry, MediaJob, MediaRecord, OutboundJob, ReportJob};
 use satark_core::records::{Versioned, decode, encode};
 use satark_core::report::Report;
@@ -78,9 +79,11 @@ fn every_stored_record_of_every_schema_still_loads() {
     loaded += check::<OutboundJob>("outbound-job-buttons.json");
     loaded += check::<MediaJob>("media-job.json");
     loaded += check::<ReportJob>("report-job.json");
+    loaded += check::<Outbox>("outbox.json");
     // Eleven records in schema 0 (before versioning) and schema 1; the three
-    // conversations in schema 2 too (the citizen's allowance).
-    assert_eq!(loaded, 25);
+    // conversations in schema 2 too (the citizen's allowance); the outbox (new with
+    // schema 1).
+    assert_eq!(loaded, 26);
 }
 
 #[test]
@@ -98,6 +101,7 @@ fn every_golden_file_is_checked() {
         "outbound-job-buttons.json",
         "media-job.json",
         "report-job.json",
+        "outbox.json",
     ];
     for dir in std::fs::read_dir(golden_dir()).expect("golden dir") {
         for file in std::fs::read_dir(dir.expect("entry").path()).expect("schema dir") {

@@ -238,8 +238,8 @@ impl<J: Job> SqliteQueue<J> {
                 tracing::error!(queue = self.name(), attempts, reason = %reason, "job dead-lettered");
                 self.store.with(|c| {
                     c.execute(
-                        "UPDATE jobs SET attempts = ?2, state = 'dead', last_error = ?3 WHERE id = ?1",
-                        params![id, attempts, reason],
+                        "UPDATE jobs SET attempts = ?2, state = 'dead', last_error = ?3, done_at = ?4 WHERE id = ?1",
+                        params![id, attempts, reason, self.clock.now()],
                     )
                 })
             }

@@ -30,8 +30,14 @@ impl RetentionStore for Store {
         let mut found = vec![];
         for p in who {
             let who = Pseudonym::new(p);
-            if let Some(record) = self.load(&who).await? {
-                found.push((who, record));
+            match self.load(&who).await {
+                Ok(Some(record)) => found.push((who, record)),
+                Ok(None) => {}
+                // One unreadable record must not stop retention for everyone.
+                Err(StoreError::Corrupt(reason)) => {
+                    tracing::warn!(reason = %reason, "retention: an unreadable conversation was skipped")
+                }
+                Err(e) => return Err(e),
             }
         }
         Ok(found)
@@ -82,13 +88,14 @@ impl RetentionStore for Store {
             .map(|_| ())
     }
 
-    async fn prune(&self, dedupe_before: i64) -> Result<(u64, u64), StoreError> {
+    async fn prune(&self, dedupe_before: i64, dead_before: i64) -> Result<(u64, u64), StoreError> {
         let dedupe = self.with(|c| c.execute("DELETE FROM dedupe WHERE seen_at < ?1", [dedupe_before]))?;
-        // Handled jobs are kept as long as dedupe records, so a resend is recognised.
+        // Handled jobs are kept as long as dedupe records, so a resend is recognised;
+        // dead letters as long as a reply address, which they hold sealed.
         let jobs = self.with(|c| {
             c.execute(
-                "DELETE FROM jobs WHERE state = 'done' AND done_at < ?1",
-                [dedupe_before],
+                "DELETE FROM jobs WHERE (state = 'done' AND done_at < ?1) OR (state = 'dead' AND done_at < ?2)",
+                params![dedupe_before, dead_before],
             )
         })?;
         Ok((dedupe as u64, jobs as u64))

@@ -18,6 +18,11 @@
 //!   handled at once; one more is answered `503 Service Unavailable` with
 //!   `Retry-After` at once (`tower::load_shed`), never queued (Meta retries a 503).
 //!
+//! - **per peer**: one address beyond loopback holds at most [`PeerSlots::per_peer`]
+//!   connections, so a few peers trickling bodies cannot take every concurrency slot
+//!   from the webhook (Meta delivers from many addresses). Loopback peers (the
+//!   simulator, a reverse proxy on this host) are not counted.
+//!
 //! Every request carries the peer address as [`ConnectInfo`], which
 //! [`loopback_only`](crate::layers::loopback_only) checks.
 
@@ -98,6 +103,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ServerLimits) 
         .concurrency_limit(limits.max_concurrent_requests.max(1))
         .service(app);
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let peers = PeerSlots::new((limits.max_concurrent_requests / 4).max(2));
     let shed = Arc::new(AtomicU64::new(0));
     let mut connections = JoinSet::new();
     loop {
@@ -112,11 +118,16 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ServerLimits) 
                 continue;
             }
         };
+        let Some(peer_slot) = peers.take(peer.ip()) else {
+            // Closed at once: this address already holds its share of connections.
+            drop(stream);
+            continue;
+        };
         let service = service.clone();
         let shed = shed.clone();
         connections.spawn(async move {
             serve_connection(stream, peer, service, shed, limits).await;
-            drop(slot);
+            drop((slot, peer_slot));
         });
     }
 }
@@ -169,6 +180,67 @@ async fn serve_connection<S>(
                 return;
             }
             () = tokio::time::sleep(limits.idle_timeout - idle) => {}
+        }
+    }
+}
+
+/// Connections per peer address beyond loopback.
+#[derive(Debug, Clone)]
+pub struct PeerSlots {
+    per_peer: usize,
+    open: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+}
+
+/// One connection's share of its peer's slots, given back when dropped.
+#[derive(Debug)]
+pub struct PeerSlot {
+    ip: Option<std::net::IpAddr>,
+    open: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+}
+
+impl PeerSlots {
+    pub fn new(per_peer: usize) -> Self {
+        PeerSlots {
+            per_peer,
+            open: Arc::default(),
+        }
+    }
+
+    /// How many connections one address beyond loopback may hold.
+    pub fn per_peer(&self) -> usize {
+        self.per_peer
+    }
+
+    /// A slot for a new connection from `ip`; `None` when it holds its share already.
+    pub fn take(&self, ip: std::net::IpAddr) -> Option<PeerSlot> {
+        if ip.is_loopback() || ip.to_canonical().is_loopback() {
+            return Some(PeerSlot {
+                ip: None,
+                open: self.open.clone(),
+            });
+        }
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let count = open.entry(ip).or_insert(0);
+        if *count >= self.per_peer {
+            return None;
+        }
+        *count += 1;
+        Some(PeerSlot {
+            ip: Some(ip),
+            open: self.open.clone(),
+        })
+    }
+}
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        let Some(ip) = self.ip else { return };
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = open.get_mut(&ip) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&ip);
+            }
         }
     }
 }
@@ -283,5 +355,28 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Tracked<IO> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_address_holds_its_share_of_connections_and_no_more() {
+        let peers = PeerSlots::new(2);
+        let far: std::net::IpAddr = "203.0.113.7".parse().expect("ip");
+        let other: std::net::IpAddr = "2001:db8::1".parse().expect("ip");
+        let a = peers.take(far).expect("first");
+        let _b = peers.take(far).expect("second");
+        assert!(peers.take(far).is_none(), "a third is refused");
+        assert!(peers.take(other).is_some(), "another address is not affected");
+        drop(a);
+        assert!(peers.take(far).is_some(), "a closed connection frees its slot");
+        let local: Vec<_> = (0..100)
+            .filter_map(|_| peers.take("127.0.0.1".parse().expect("ip")))
+            .collect();
+        assert_eq!(local.len(), 100, "loopback is not counted");
+        assert!(peers.take("::ffff:127.0.0.1".parse().expect("ip")).is_some());
     }
 }

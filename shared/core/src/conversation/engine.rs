@@ -171,6 +171,10 @@ impl<'a> Engine<'a> {
 
     /// Discards a draft idle for longer than [`DRAFT_TTL_SECS`], and tells the citizen.
     fn expire_idle_draft(&mut self) {
+        if std::mem::take(&mut self.conv.draft_expired) && self.conv.lang.is_some() {
+            // The sweep got there first; the informant hears it all the same.
+            self.say(self.t("draft-expired"));
+        }
         let Some(last) = self.conv.last_inbound_at else { return };
         if self.ctx.now - last <= DRAFT_TTL_SECS {
             return;

@@ -4,7 +4,7 @@ use crate::Lang;
 use crate::i18n::Catalog;
 use crate::ids::{ReferenceCode, ReportId};
 use crate::range::RangeConfig;
-use crate::report::{DetailItem, IncidentPlace, IncidentTime, MediaKind, Report, StationChoice};
+use crate::report::{DetailItem, IncidentPlace, IncidentTime, MediaKind, Report, StationChoice, json_len};
 use serde::{Deserialize, Serialize};
 
 /// Drafts idle longer than this are discarded (the citizen is told when they return).
@@ -52,6 +52,10 @@ pub struct Conversation {
     /// How much more this citizen may send now, and how many reports today.
     #[serde(default)]
     pub allowance: Allowance,
+    /// The retention sweep discarded an idle draft: the next message is told so.
+    /// (Omitted when false, so conversations written without it read back unchanged.)
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub draft_expired: bool,
 }
 
 /// Messages answered in a burst before the pace is limited: a citizen sending a
@@ -228,9 +232,9 @@ impl Draft {
     /// Bytes of text the draft holds (messages, captions and a typed place).
     pub fn text_bytes(&self) -> usize {
         let place = match &self.place {
-            Some(IncidentPlace::Typed { text }) => text.len(),
+            Some(IncidentPlace::Typed { text }) => json_len(text),
             Some(IncidentPlace::Pin { name, address, .. }) => {
-                name.as_deref().map_or(0, str::len) + address.as_deref().map_or(0, str::len)
+                name.as_deref().map_or(0, json_len) + address.as_deref().map_or(0, json_len)
             }
             None => 0,
         };

@@ -191,29 +191,54 @@ fn english_report_typed_without_taps() {
 /// conversation stays far under DynamoDB's 400 KB item limit.
 #[test]
 fn a_draft_stays_under_the_item_size_limit_whatever_is_typed() {
+    // Devanagari (three bytes a character), and control characters (six bytes each
+    // once JSON-escaped, as records are stored).
+    for long in ["अ".repeat(MAX_TEXT_CHARS + 100), "\u{1}".repeat(MAX_TEXT_CHARS + 100)] {
+        let mut chat = Chat::new();
+        for t in ["Hello", "English", "new report", "ghazipur", "zamaniya", "gambling"] {
+            chat.text(t);
+        }
+        for _ in 0..MAX_ITEMS {
+            chat.text(&long);
+        }
+        let draft = chat.conv.draft.as_ref().expect("draft");
+        assert!(draft.text_bytes() <= MAX_DRAFT_TEXT_BYTES);
+        assert!(
+            draft.items.len() < MAX_ITEMS,
+            "the byte budget, not the count, stopped it"
+        );
+        assert!(
+            chat.replies.iter().any(|r| r.body().contains(&MAX_ITEMS.to_string())),
+            "told it is full"
+        );
+        let stored = crate::records::encode(&chat.conv).expect("encodes");
+        assert!(
+            stored.len() < 200 * 1024,
+            "stored conversation is {} bytes",
+            stored.len()
+        );
+    }
+}
+
+/// The retention sweep may discard an idle draft before the informant returns: the
+/// informant is told all the same, once.
+#[test]
+fn a_draft_the_sweep_discarded_is_announced_once() {
     let mut chat = Chat::new();
-    for t in ["Hello", "English", "new report", "ghazipur", "zamaniya", "gambling"] {
-        chat.text(t);
-    }
-    let long: String = "अ".repeat(MAX_TEXT_CHARS + 100);
-    for _ in 0..MAX_ITEMS {
-        chat.text(&long);
-    }
-    let draft = chat.conv.draft.as_ref().expect("draft");
-    assert!(draft.text_bytes() <= MAX_DRAFT_TEXT_BYTES);
+    chat.text("Hello");
+    chat.text("English");
+    chat.conv.draft_expired = true;
+    chat.text("hello again");
     assert!(
-        draft.items.len() < MAX_ITEMS,
-        "the byte budget, not the count, stopped it"
+        chat.replies.iter().any(|r| r.body().contains("discarded")),
+        "{:?}",
+        chat.replies
     );
+    assert!(!chat.conv.draft_expired);
+    chat.text("menu");
     assert!(
-        chat.replies.iter().any(|r| r.body().contains(&MAX_ITEMS.to_string())),
-        "told it is full"
-    );
-    let stored = crate::records::encode(&chat.conv).expect("encodes");
-    assert!(
-        stored.len() < 200 * 1024,
-        "stored conversation is {} bytes",
-        stored.len()
+        !chat.replies.iter().any(|r| r.body().contains("discarded")),
+        "only once"
     );
 }
 

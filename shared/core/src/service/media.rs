@@ -80,17 +80,10 @@ impl MediaIngest {
         if !self.still_wanted(job).await? {
             return Ok(IngestOutcome::Dropped);
         }
-        // A job delivered again (queues deliver at least once; a redelivered webhook
-        // dispatches its outbox again): stored already, not fetched twice.
-        if self
-            .vault
-            .list(&job.report_id)
-            .await?
-            .iter()
-            .any(|r| r.media_key == job.media_key)
-        {
-            return Ok(IngestOutcome::Stored);
-        }
+        // A job delivered twice (queues deliver at least once; a redelivered webhook
+        // dispatches its outbox again) is fetched again and stored over itself: the
+        // same bytes under the same key. (Checking the vault first would need the
+        // media worker to read evidence, which its role must not.)
         let limit = max_media_bytes(job.kind);
         let (bytes, _reported_mime) = match self.source.fetch(&job.wa_media_id, limit).await {
             Ok(fetched) => fetched,
@@ -122,6 +115,12 @@ impl MediaIngest {
             stored_at: now,
         };
         self.vault.put(&record, &evidence.bytes).await?;
+        // The informant may have cancelled (or the draft expired) while the file was
+        // fetched and cleaned: the discard then found nothing, so the file goes now.
+        if !self.still_wanted(job).await? {
+            self.vault.discard(&job.report_id).await?;
+            return Ok(IngestOutcome::Dropped);
+        }
         Ok(IngestOutcome::Stored)
     }
 
