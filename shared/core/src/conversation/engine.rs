@@ -235,7 +235,53 @@ impl<'a> Engine<'a> {
         if poster.is_some() || self.kw("kw-greeting", text) {
             return self.greet();
         }
+        if let Some((id, title)) = self.typed_option(text) {
+            // The citizen typed an option's number or its title: the same as a tap.
+            return self.on_choice(&id, &title);
+        }
         self.answer(Answer::Typed(text));
+    }
+
+    /// The option of the current prompt that `text` names: its position ("3", "३",
+    /// "۳", "3.") or its title in any of the languages. Not while details or a
+    /// reference code are being typed, where a number is the citizen's own words.
+    fn typed_option(&self, text: &str) -> Option<(String, String)> {
+        if matches!(self.conv.stage, Stage::Details | Stage::AskStatusCode) || self.conv.lang.is_none() {
+            return None;
+        }
+        let options = |lang: Lang| -> Vec<(String, String)> {
+            let ui = Ui {
+                ctx: self.ctx,
+                lang,
+                seq: self.conv.menu_seq,
+            };
+            match ui.prompt(&self.conv, None) {
+                Reply::Buttons { buttons, .. } => buttons.into_iter().map(|b| (b.id, b.title)).collect(),
+                Reply::List { rows, .. } => rows.into_iter().map(|r| (r.id, r.title)).collect(),
+                Reply::Text { .. } => vec![],
+            }
+        };
+        let shown = options(self.lang());
+        if let Some(n) = typed_number(text) {
+            return n.checked_sub(1).and_then(|i| shown.get(i)).cloned();
+        }
+        let typed = fold_key(text);
+        if typed.is_empty() {
+            return None;
+        }
+        Lang::ALL.iter().find_map(|&lang| {
+            let titles = if lang == self.lang() {
+                shown.clone()
+            } else {
+                options(lang)
+            };
+            // Positions are the same in every language; the id is the one shown.
+            titles
+                .iter()
+                .position(|(_, title)| fold_key(title) == typed)
+                .and_then(|i| shown.get(i))
+                .cloned()
+        })
     }
 
     /// Before a language is chosen, every message leads to the language question; a
@@ -963,6 +1009,25 @@ impl<'a> Engine<'a> {
         self.conv.poster = None;
         self.go(Stage::Idle);
     }
+}
+
+/// A number typed alone, in Latin, Devanagari, Arabic-Indic or Extended Arabic-Indic
+/// (Urdu) digits, perhaps followed by "." or ")".
+fn typed_number(text: &str) -> Option<usize> {
+    let digits = text.trim().trim_end_matches(['.', ')', '।']);
+    if digits.is_empty() || digits.chars().count() > 3 {
+        return None;
+    }
+    digits.chars().try_fold(0usize, |n, c| {
+        let d = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            '\u{966}'..='\u{96f}' => c as u32 - 0x966,
+            '\u{660}'..='\u{669}' => c as u32 - 0x660,
+            '\u{6f0}'..='\u{6f9}' => c as u32 - 0x6f0,
+            _ => return None,
+        };
+        Some(n * 10 + d as usize)
+    })
 }
 
 fn language_named(text: &str) -> Option<Lang> {

@@ -5,6 +5,7 @@ use crate::Lang;
 use crate::i18n::Catalog;
 use crate::range::RangeConfig;
 use crate::report::{DetailItem, IncidentTime, MediaKind, StationChoice};
+use crate::text::fold_key;
 use proptest::prelude::*;
 use std::sync::LazyLock;
 
@@ -594,4 +595,106 @@ proptest! {
             conv = out.conversation;
         }
     }
+}
+
+/// The options of the prompt the conversation shows now, in `lang`.
+fn shown_options(conv: &Conversation, lang: Lang) -> Vec<(String, String)> {
+    let ctx = StepContext {
+        now: 1_767_081_600,
+        entropy: [0; 20],
+        range: &RANGE,
+        catalog: &CATALOG,
+    };
+    let ui = super::render::Ui {
+        ctx: &ctx,
+        lang,
+        seq: conv.menu_seq,
+    };
+    match ui.prompt(conv, None) {
+        Reply::Buttons { buttons, .. } => buttons.into_iter().map(|b| (b.id, b.title)).collect(),
+        Reply::List { rows, .. } => rows.into_iter().map(|r| (r.id, r.title)).collect(),
+        Reply::Text { .. } => vec![],
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
+
+    /// Wherever a conversation stands, typing an option's position (in any script's
+    /// digits) or its title in any of the three languages selects that option, exactly
+    /// as tapping it does. (Not while details or a reference code are being typed:
+    /// there a number is the citizen's own words.)
+    #[test]
+    fn typing_an_options_number_or_title_is_tapping_it(
+        taps in prop::collection::vec(0usize..12, 0..25),
+        digits in 0usize..3,
+    ) {
+        let mut conv = Conversation::default();
+        let ctx_at = |i: usize| {
+            let mut entropy = [5u8; 20];
+            entropy[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            StepContext { now: 1_767_081_600 + 30 * i as i64, entropy, range: &RANGE, catalog: &CATALOG }
+        };
+        let send = |conv: &Conversation, i: usize, content: InboundContent| {
+            step(conv, &Inbound { message_id: format!("wamid.{i}"), content }, &ctx_at(i))
+        };
+        conv = send(&conv, 0, InboundContent::Text("Hi".into())).conversation;
+        // Walk somewhere by tapping options chosen at random.
+        for (n, pick) in taps.iter().enumerate() {
+            let lang = conv.lang.unwrap_or(Lang::Hi);
+            let options = shown_options(&conv, lang);
+            if options.is_empty() {
+                break;
+            }
+            let (id, title) = options[pick % options.len()].clone();
+            conv = send(&conv, n + 1, InboundContent::Choice { id, title }).conversation;
+        }
+        let Some(lang) = conv.lang else { return Ok(()) };
+        if matches!(conv.stage, Stage::Details | Stage::AskStatusCode) {
+            return Ok(());
+        }
+        let i = taps.len() + 1;
+        let options = shown_options(&conv, lang);
+        for (position, (id, title)) in options.iter().enumerate() {
+            let tapped = send(&conv, i, InboundContent::Choice { id: id.clone(), title: title.clone() });
+            let number = (position + 1).to_string();
+            let number: String = match digits {
+                1 => number.chars().map(|c| char::from_u32(c as u32 - '0' as u32 + 0x966).unwrap_or(c)).collect(),
+                2 => number.chars().map(|c| char::from_u32(c as u32 - '0' as u32 + 0x6f0).unwrap_or(c)).collect(),
+                _ => number,
+            };
+            let typed = send(&conv, i, InboundContent::Text(number.clone()));
+            prop_assert_eq!(&typed.conversation, &tapped.conversation, "typed {} at {:?}", number, conv.stage);
+            prop_assert_eq!(&typed.replies, &tapped.replies);
+            for other in Lang::ALL {
+                let titles = shown_options(&conv, other);
+                let Some((_, other_title)) = titles.get(position) else { continue };
+                // Titles shared by two options of one menu cannot name either alone.
+                if titles.iter().filter(|(_, t)| fold_key(t) == fold_key(other_title)).count() > 1 {
+                    continue;
+                }
+                let typed = send(&conv, i, InboundContent::Text(other_title.clone()));
+                prop_assert_eq!(&typed.conversation, &tapped.conversation, "typed {:?} at {:?}", other_title, conv.stage);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_typed_number_picks_from_the_district_and_station_lists() {
+    // Found as a new user would: "1" at the district question and "3" at the station
+    // list were answered "I couldn't find that police station".
+    let mut chat = Chat::new();
+    chat.text("Hello");
+    chat.text("English");
+    chat.text("new report");
+    chat.text("1");
+    let district = chat.conv.draft.as_ref().and_then(|d| d.district.clone());
+    assert_eq!(district.as_deref(), Some(RANGE.districts[0].code.as_str()));
+    chat.text("3");
+    assert!(
+        chat.conv.draft.as_ref().is_some_and(|d| d.station.is_some()),
+        "{:?}",
+        chat.replies
+    );
 }
