@@ -98,6 +98,19 @@ fn is_conditional_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata, R>(e
         .is_some_and(|s| s.code() == Some("ConditionalCheckFailedException"))
 }
 
+/// The outcome of a conditional write: `true` written, `false` its condition failed.
+fn conditional<T, E, R>(result: Result<T, SdkError<E, R>>, operation: &str) -> Result<bool, StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if is_conditional_failure(&e) => Ok(false),
+        Err(e) => Err(backend(operation, e)),
+    }
+}
+
 fn report_key(id: &ReportId) -> AttributeValue {
     s(format!("{REPORT_PREFIX}{}", id.as_str()))
 }
@@ -281,11 +294,7 @@ impl DedupeStore for DynamoStore {
             .expression_attribute_values(":now", n(now))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_conditional_failure(&e) => Ok(false),
-            Err(e) => Err(backend("PutItem dedupe", e)),
-        }
+        conditional(result, "PutItem dedupe")
     }
 
     async fn seen(&self, key: &str, now: i64) -> Result<bool, StoreError> {
@@ -564,11 +573,7 @@ impl ReportStore for DynamoStore {
         } else {
             update.update_expression("SET #status = :status REMOVE #closed")
         };
-        match update.send().await {
-            Ok(_) => Ok(true),
-            Err(e) if is_conditional_failure(&e) => Ok(false),
-            Err(e) => Err(backend("UpdateItem report status", e)),
-        }
+        conditional(update.send().await, "UpdateItem report status")
     }
 
     async fn set_verdict(&self, id: &ReportId, verdict: Verdict, now: i64) -> Result<bool, StoreError> {
@@ -595,11 +600,7 @@ impl ReportStore for DynamoStore {
         if verdict == Verdict::Spurious {
             update = update.expression_attribute_values(":purge", s(attr::PURGE_PARTITION));
         }
-        match update.send().await {
-            Ok(_) => Ok(true),
-            Err(e) if is_conditional_failure(&e) => Ok(false),
-            Err(e) => Err(backend("UpdateItem report verdict", e)),
-        }
+        conditional(update.send().await, "UpdateItem report verdict")
     }
 }
 
@@ -670,14 +671,8 @@ impl RetentionStore for DynamoStore {
             for item in items {
                 // The index is eventually consistent: read the conversation itself.
                 let who = Pseudonym::new(get_s(&item, attr::PK)?.to_string());
-                match self.load(&who).await {
-                    Ok(Some(record)) => found.push((who, record)),
-                    Ok(None) => {}
-                    // One unreadable record must not stop retention for everyone.
-                    Err(StoreError::Corrupt(reason)) => {
-                        tracing::warn!(reason = %reason, "retention: an unreadable conversation was skipped")
-                    }
-                    Err(e) => return Err(e),
+                if let Some(record) = satark_core::retention::readable(self.load(&who).await)? {
+                    found.push((who, record));
                 }
             }
         }
@@ -713,11 +708,7 @@ impl RetentionStore for DynamoStore {
             .expression_attribute_values(":version", n(version))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_conditional_failure(&e) => Ok(false),
-            Err(e) => Err(backend("DeleteItem conversation", e)),
-        }
+        conditional(result, "DeleteItem conversation")
     }
 
     async fn forget_reply_address(&self, who: &Pseudonym, version: u64) -> Result<bool, StoreError> {
@@ -733,11 +724,7 @@ impl RetentionStore for DynamoStore {
             .expression_attribute_values(":version", n(version))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_conditional_failure(&e) => Ok(false),
-            Err(e) => Err(backend("UpdateItem reply address", e)),
-        }
+        conditional(result, "UpdateItem reply address")
     }
 
     async fn spurious_reports(&self, verdict_before: i64) -> Result<Vec<ReportId>, StoreError> {

@@ -94,6 +94,21 @@ pub trait RetentionStore: Send + Sync {
     async fn prune(&self, dedupe_before: i64, dead_before: i64) -> Result<(u64, u64), StoreError>;
 }
 
+/// A conversation loaded for the sweep, or `None` when it is gone or cannot be read:
+/// one unreadable record (corrupt, or written by a newer version after a rollback)
+/// must not stop retention for everyone, so it is skipped, with a warning.
+pub fn readable(
+    loaded: Result<Option<ConversationRecord>, StoreError>,
+) -> Result<Option<ConversationRecord>, StoreError> {
+    match loaded {
+        Err(StoreError::Corrupt(reason)) => {
+            tracing::warn!(reason = %reason, "retention: an unreadable conversation was skipped");
+            Ok(None)
+        }
+        other => other,
+    }
+}
+
 /// Applies `policy` as of `now`: expires drafts (and their evidence), deletes idle
 /// conversations, forgets reply addresses, purges spurious reports and their evidence,
 /// prunes dedupe records and handled jobs. Safe to run at any time, repeatedly and

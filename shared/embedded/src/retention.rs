@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use rusqlite::params;
 use satark_core::ids::{Pseudonym, ReportId};
 use satark_core::ports::{ConversationRecord, ConversationStore, StoreError};
-use satark_core::retention::RetentionStore;
+use satark_core::retention::{RetentionStore, readable};
 
 #[async_trait]
 impl RetentionStore for Store {
@@ -30,14 +30,8 @@ impl RetentionStore for Store {
         let mut found = vec![];
         for p in who {
             let who = Pseudonym::new(p);
-            match self.load(&who).await {
-                Ok(Some(record)) => found.push((who, record)),
-                Ok(None) => {}
-                // One unreadable record must not stop retention for everyone.
-                Err(StoreError::Corrupt(reason)) => {
-                    tracing::warn!(reason = %reason, "retention: an unreadable conversation was skipped")
-                }
-                Err(e) => return Err(e),
+            if let Some(record) = readable(self.load(&who).await)? {
+                found.push((who, record));
             }
         }
         Ok(found)
