@@ -14,6 +14,13 @@
 //! device fields. Bytes of `mdat` and `idat` that no image item points at are zeroed
 //! by the caller. Files whose metadata cannot be located this way (data in another
 //! file, or built from other items) are refused rather than stored uncleaned.
+//!
+//! A picture item is kept byte for byte only when its coding has no metadata of its
+//! own worth the name (HEVC, AV1, H.264, raw pixels, derivations). A `jpeg` item is a
+//! whole JPEG with its own EXIF: its APPn and comment payloads (and those of a `jpgC`
+//! header property) are zeroed in place, keeping every length, and whatever follows
+//! its end-of-image marker is not kept. Pictures in other codings that carry comments
+//! of their own (JPEG 2000) or that have not been checked (VVC, EVC) are refused.
 
 use crate::bytes::{
     OrMalformed, be_u16, be_u32, fourcc, merge, note, range_within, to_usize, u8_at, zero, zero_except,
@@ -26,17 +33,28 @@ use std::ops::Range;
 
 const F: &str = "HEIF";
 
-/// Item types whose data is a picture (or describes how to assemble one).
-const IMAGE_ITEMS: [&[u8; 4]; 15] = [
-    b"hvc1", b"hvt1", b"av01", b"avc1", b"jpeg", b"j2k1", b"vvc1", b"evc1", b"lhv1", b"unci", b"grid", b"iovl",
-    b"iden", b"tmap", b"mski",
+/// Item types whose data is a picture (or describes how to assemble one), kept byte for
+/// byte: HEVC, its tiles and layers, AV1 and H.264 coded pictures (kept as the video
+/// samples of a movie are), uncompressed pixels and masks, and the derivations (grid,
+/// overlay, identity, tone map), whose data is a handful of numbers.
+const IMAGE_ITEMS: [&[u8; 4]; 11] = [
+    b"hvc1", b"hvt1", b"lhv1", b"av01", b"avc1", b"unci", b"mski", b"grid", b"iovl", b"iden", b"tmap",
 ];
 
+/// A JPEG item: a whole JPEG with APPn segments (EXIF with GPS, make, model, serial)
+/// of its own. Kept with those segments blanked in place.
+const JPEG_ITEM: &[u8; 4] = b"jpeg";
+
+/// Pictures coded in formats that carry comments or metadata of their own, which this
+/// module does not clean (JPEG 2000 comment segments and boxes) or has not been shown
+/// to be safe to keep (VVC, EVC): files with them are refused, not stored with it.
+const REFUSED_ITEMS: [&[u8; 4]; 3] = [b"j2k1", b"vvc1", b"evc1"];
+
 /// Item properties needed to decode or show an image.
-const PROPERTIES_KEEP: [&[u8; 4]; 31] = [
-    b"hvcC", b"av1C", b"avcC", b"vvcC", b"lhvC", b"jpgC", b"j2kH", b"ispe", b"pixi", b"colr", b"irot", b"imir",
-    b"clap", b"rloc", b"lsel", b"auxC", b"pasp", b"a1op", b"a1lx", b"clli", b"mdcv", b"cclv", b"amve", b"reve",
-    b"ndwt", b"altt", b"uncC", b"cmpd", b"tilC", b"iscl", b"oinf",
+const PROPERTIES_KEEP: [&[u8; 4]; 30] = [
+    b"hvcC", b"av1C", b"avcC", b"vvcC", b"lhvC", b"j2kH", b"ispe", b"pixi", b"colr", b"irot", b"imir", b"clap",
+    b"rloc", b"lsel", b"auxC", b"pasp", b"a1op", b"a1lx", b"clli", b"mdcv", b"cclv", b"amve", b"reve", b"ndwt",
+    b"altt", b"uncC", b"cmpd", b"tilC", b"iscl", b"oinf",
 ];
 
 /// At most this many extents are read from `iloc`: with zero-width fields an extent
@@ -120,7 +138,15 @@ pub(crate) fn meta(buf: &mut [u8], b: BoxRef, c: &mut Cleaner) -> Result<(), Med
     let mut idat_keep = vec![];
     for loc in locations {
         let info = infos.get(&loc.id);
-        let image = info.is_some_and(|i| IMAGE_ITEMS.contains(&&i.kind));
+        let kind = info.map(|i| i.kind);
+        if let Some(kind) = kind.filter(|k| REFUSED_ITEMS.contains(&k)) {
+            return Err(MediaError::Unsupported(format!(
+                "HEIF with a {} picture, whose own metadata is not cleaned",
+                String::from_utf8_lossy(&kind)
+            )));
+        }
+        let jpeg = kind.as_ref() == Some(JPEG_ITEM);
+        let image = jpeg || kind.is_some_and(|k| IMAGE_ITEMS.contains(&&k));
         if loc.data_reference != 0 {
             return Err(MediaError::Unsupported("HEIF item stored in another file".into()));
         }
@@ -134,14 +160,26 @@ pub(crate) fn meta(buf: &mut [u8], b: BoxRef, c: &mut Cleaner) -> Result<(), Med
                 },
             );
         }
+        let mut ranges = vec![];
         for (offset, length) in loc.extents {
             let range = match loc.method {
                 0 => extent(offset, length, 0..buf.len())?,
                 1 => extent(offset, length, idat.clone().or_bad(F, "item in a missing idat box")?)?,
+                2 if jpeg => {
+                    return Err(MediaError::Unsupported(
+                        "HEIF JPEG picture built from another item".into(),
+                    ));
+                }
                 2 if image => continue,
                 2 => return Err(MediaError::Unsupported("HEIF metadata built from another item".into())),
                 _ => return Err(malformed(F, "unknown item construction method")),
             };
+            ranges.push(range);
+        }
+        if jpeg {
+            ranges = jpeg_item(buf, ranges, c)?;
+        }
+        for range in ranges {
             match (loc.method, image) {
                 (0, true) => c.keep.push(range),
                 (0, false) => c.blank.push(range),
@@ -155,6 +193,42 @@ pub(crate) fn meta(buf: &mut [u8], b: BoxRef, c: &mut Cleaner) -> Result<(), Med
         zero_except(buf, idat, &merge(idat_keep));
     }
     Ok(())
+}
+
+/// Cleans a JPEG item whose data is `ranges` (absolute, in order): the JPEG is read
+/// across its extents, its APPn and comment payloads are blanked where they lie, and
+/// the ranges are cut at its end-of-image marker, so what a phone appended after it is
+/// not kept (and is zeroed with the rest of what no picture points at).
+fn jpeg_item(buf: &mut [u8], ranges: Vec<Range<usize>>, c: &mut Cleaner) -> Result<Vec<Range<usize>>, MediaError> {
+    // Extents that overlap would read the same bytes at two places in the JPEG: a byte
+    // blanked at one could be written back from the other.
+    let mut sorted = ranges.clone();
+    sorted.sort_by_key(|r| r.start);
+    if sorted.windows(2).any(|w| w[0].end > w[1].start) {
+        return Err(malformed(F, "JPEG item extents overlap"));
+    }
+    let mut data = vec![];
+    for r in &ranges {
+        data.extend_from_slice(buf.get(r.clone()).or_bad(F, "item outside the file")?);
+    }
+    let len = crate::jpeg::blank_in_place(&mut data, &mut c.removed)?;
+    if data.get(len..).is_some_and(|rest| rest.iter().any(|b| *b != 0)) {
+        note(&mut c.removed, "trailing data");
+    }
+    let mut out = vec![];
+    let mut at = 0usize;
+    for r in ranges {
+        let part = data.get(at..at + r.len()).or_bad(F, "item outside the file")?;
+        buf.get_mut(r.clone())
+            .or_bad(F, "item outside the file")?
+            .copy_from_slice(part);
+        let kept = len.saturating_sub(at).min(r.len());
+        if kept > 0 {
+            out.push(r.start..r.start + kept);
+        }
+        at += r.len();
+    }
+    Ok(out)
 }
 
 fn once(slot: &mut Option<BoxRef>, b: BoxRef) -> Result<(), MediaError> {
@@ -311,6 +385,10 @@ fn properties(buf: &mut [u8], iprp: BoxRef, c: &mut Cleaner) -> Result<(), Media
                 for p in props {
                     match &p.kind {
                         b"colr" => icc_header(buf, p, c),
+                        b"jpgC" => {
+                            let prefix = buf.get_mut(p.body..p.end).or_bad(F, "truncated property")?;
+                            crate::jpeg::blank_header_in_place(prefix, &mut c.removed)?;
+                        }
                         kind if PROPERTIES_KEEP.contains(&kind) => {}
                         b"crtt" | b"mdft" => {
                             if p.blank(buf) {

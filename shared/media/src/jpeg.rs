@@ -11,6 +11,10 @@
 //! EXIF). Two things are rebuilt from scratch, in place, rather than copied: the EXIF
 //! orientation (so the picture still shows the right way up) and Adobe's colour
 //! transform flag (without which an RGB or CMYK JPEG would decode with wrong colours).
+//!
+//! A JPEG inside another container (a HEIF `jpeg` item) cannot shrink, since offsets
+//! point past it: [`blank_in_place`] zeroes the payloads of the same segments instead,
+//! keeping their markers and lengths.
 
 use crate::bytes::{OrMalformed, be_u16, be_u32, to_usize};
 use crate::{MediaError, bytes::note, malformed};
@@ -79,51 +83,170 @@ pub(crate) fn strip(input: &[u8]) -> Result<(Vec<u8>, Vec<&'static str>), MediaE
             scan |= marker == SOS;
             out.extend_from_slice(segment);
         } else {
-            let what = match marker {
-                APP1 if payload.starts_with(b"Exif\0") => {
-                    // The first EXIF segment is replaced, where it was, by one that
-                    // holds only the orientation.
-                    if !wrote_orientation {
-                        wrote_orientation = true;
-                        if let Some(o) = exif_orientation(payload.get(6..).unwrap_or_default()).filter(|o| *o != 1) {
-                            out.extend_from_slice(&orientation_segment(o));
-                        }
-                    }
-                    "exif"
+            if marker == APP1 && payload.starts_with(b"Exif\0") && !wrote_orientation {
+                // The first EXIF segment is replaced, where it was, by one that holds
+                // only the orientation.
+                wrote_orientation = true;
+                if let Some(o) = exif_orientation(payload.get(6..).unwrap_or_default()).filter(|o| *o != 1) {
+                    out.extend_from_slice(&orientation_segment(o));
                 }
-                APP1 => "xmp",
-                0xE0 => "jfif",
-                0xE2 if payload.starts_with(b"ICC_PROFILE\0") => "icc profile",
-                0xED => "iptc",
-                APP14 if payload.starts_with(b"Adobe") => {
-                    // Rebuilt in place with nothing but the colour transform.
-                    if !wrote_adobe && let Some(t) = payload.get(11) {
-                        wrote_adobe = true;
-                        out.extend_from_slice(&adobe_segment(*t));
-                    }
-                    "app segment"
-                }
-                COM => "comment",
-                0xE2..=0xEF => "app segment",
-                _ => "other segment",
-            };
-            note(&mut removed, what);
+            }
+            if marker == APP14
+                && payload.starts_with(b"Adobe")
+                && !wrote_adobe
+                && let Some(t) = payload.get(11)
+            {
+                // Rebuilt in place with nothing but the colour transform.
+                wrote_adobe = true;
+                out.extend_from_slice(&adobe_segment(*t));
+            }
+            note(&mut removed, segment_name(marker, payload));
         }
         pos = end;
         if marker == SOS {
             // Copy entropy-coded data up to the next marker that is not a restart.
             let start = pos;
-            loop {
-                match (input.get(pos), input.get(pos + 1)) {
-                    (Some(0xFF), Some(next)) if *next != 0x00 && !(0xD0..=0xD7).contains(next) => break,
-                    (Some(_), Some(_)) => pos += 1,
-                    _ => return Err(malformed(F, "scan data runs to the end without end-of-image")),
-                }
-            }
+            pos = scan_end(input, pos)?;
             out.extend_from_slice(input.get(start..pos).unwrap_or_default());
         }
     }
     Ok((out, removed))
+}
+
+/// What a segment that is not needed for decoding is, for the evidence record.
+fn segment_name(marker: u8, payload: &[u8]) -> &'static str {
+    match marker {
+        APP1 if payload.starts_with(b"Exif\0") => "exif",
+        APP1 => "xmp",
+        0xE0 => "jfif",
+        0xE2 if payload.starts_with(b"ICC_PROFILE\0") => "icc profile",
+        0xED => "iptc",
+        COM => "comment",
+        0xE2..=0xEF => "app segment",
+        _ => "other segment",
+    }
+}
+
+/// Where the entropy-coded data that starts at `pos` ends: at the next marker that is
+/// neither stuffing (0xFF00) nor a restart marker.
+fn scan_end(input: &[u8], mut pos: usize) -> Result<usize, MediaError> {
+    loop {
+        match (input.get(pos), input.get(pos + 1)) {
+            (Some(0xFF), Some(next)) if *next != 0x00 && !(0xD0..=0xD7).contains(next) => return Ok(pos),
+            (Some(_), Some(_)) => pos += 1,
+            _ => return Err(malformed(F, "scan data runs to the end without end-of-image")),
+        }
+    }
+}
+
+/// Blanks, in place, what [`strip`] would drop from one JPEG held inside another
+/// container (a HEIF `jpeg` item), where nothing may move: the payload of every APPn
+/// segment (EXIF, XMP, JFIF, ICC, IPTC, MPF, maker segments) and every comment is
+/// zeroed and its marker and length are kept, so the segment still parses and is
+/// skipped by decoders; an Adobe segment keeps only its colour transform. No EXIF
+/// orientation is kept: the container says how to show the picture.
+///
+/// Returns the length of the JPEG up to and including its end-of-image marker; what
+/// follows it (phones append second images with their own EXIF) is left for the caller,
+/// which must not keep it. A segment that is neither needed for decoding nor APPn nor
+/// a comment (hierarchical or extension segments) cannot be blanked safely in place:
+/// the file is refused.
+pub(crate) fn blank_in_place(data: &mut [u8], removed: &mut Vec<&'static str>) -> Result<usize, MediaError> {
+    if data.get(..2) != Some(&[0xFF, SOI]) {
+        return Err(malformed(F, "no start-of-image marker"));
+    }
+    blank_segments(data, 2, true, removed)
+}
+
+/// [`blank_in_place`] for a run of header segments without an image (a HEIF `jpgC`
+/// property: the start of every JPEG item of that image, stored apart). A start-of-image
+/// marker may lead; a scan or an end-of-image marker is refused.
+pub(crate) fn blank_header_in_place(data: &mut [u8], removed: &mut Vec<&'static str>) -> Result<(), MediaError> {
+    let start = if data.get(..2) == Some(&[0xFF, SOI]) { 2 } else { 0 };
+    blank_segments(data, start, false, removed).map(|_| ())
+}
+
+fn blank_segments(
+    data: &mut [u8],
+    mut pos: usize,
+    image: bool,
+    removed: &mut Vec<&'static str>,
+) -> Result<usize, MediaError> {
+    let refuse = |why: &str| MediaError::Unsupported(format!("JPEG inside another file with {why}"));
+    let (mut frame, mut scan) = (false, false);
+    loop {
+        if !image && pos == data.len() {
+            return Ok(pos);
+        }
+        if data.get(pos) != Some(&0xFF) {
+            return Err(malformed(F, format!("expected a marker at byte {pos}")));
+        }
+        while data.get(pos + 1) == Some(&0xFF) {
+            pos += 1;
+        }
+        let marker = *data.get(pos + 1).or_bad(F, "truncated marker")?;
+        if marker == EOI {
+            if !image {
+                return Err(refuse("an end-of-image marker in its header"));
+            }
+            if !(frame && scan) {
+                return Err(malformed(F, "no image before end-of-image"));
+            }
+            return Ok(pos + 2);
+        }
+        if (0xD0..=0xD7).contains(&marker) || marker == 0x01 {
+            pos += 2;
+            continue;
+        }
+        if marker == SOI || marker == 0x00 {
+            return Err(malformed(F, "unexpected marker"));
+        }
+        let len = usize::from(be_u16(data, pos + 2).or_bad(F, "truncated segment")?);
+        if len < 2 {
+            return Err(malformed(F, "segment length below 2"));
+        }
+        let end = pos + 2 + len;
+        let payload = data.get_mut(pos + 4..end).or_bad(F, "segment runs past the end")?;
+        if decoding_needs(marker) {
+            if marker == SOS && !image {
+                return Err(refuse("a scan in its header"));
+            }
+            frame |= matches!(marker, 0xC0..=0xCF) && marker != 0xC4 && marker != 0xCC;
+            scan |= marker == SOS;
+        } else if matches!(marker, 0xE0..=0xEF | COM) {
+            let what = segment_name(marker, payload);
+            let changed = match (marker, payload.get(11).copied()) {
+                (APP14, Some(transform)) if payload.starts_with(b"Adobe") => {
+                    // Version 100, no flags, the transform; the rest zeroed.
+                    let adobe = adobe_segment(transform);
+                    let fixed = adobe.get(4..).unwrap_or_default();
+                    let changed = payload.get(..fixed.len()) != Some(fixed)
+                        || payload
+                            .get(fixed.len()..)
+                            .is_some_and(|rest| rest.iter().any(|b| *b != 0));
+                    payload.fill(0);
+                    if let Some(head) = payload.get_mut(..fixed.len()) {
+                        head.copy_from_slice(fixed);
+                    }
+                    changed
+                }
+                _ => {
+                    let changed = payload.iter().any(|b| *b != 0);
+                    payload.fill(0);
+                    changed
+                }
+            };
+            if changed {
+                note(removed, what);
+            }
+        } else {
+            return Err(refuse(&format!("a segment of type {marker:#04x}")));
+        }
+        pos = end;
+        if marker == SOS {
+            pos = scan_end(data, pos)?;
+        }
+    }
 }
 
 /// The Orientation tag (0x0112) of IFD0 in a TIFF-structured EXIF block.
@@ -199,6 +322,77 @@ mod tests {
         assert!(strip(&[0xFF, 0xD8]).is_err());
         assert!(strip(&[0xFF, 0xD8, 0xFF, 0xD9]).is_err(), "no image at all");
         assert!(strip(&[0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02, 0x12, 0xFF]).is_err());
+    }
+
+    fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
+        [
+            &[0xFF, marker][..],
+            &((payload.len() + 2) as u16).to_be_bytes(),
+            payload,
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn blanking_in_place_keeps_every_length_and_what_decodes() {
+        let frame = segment(0xC0, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
+        let scan = segment(SOS, &[1, 1, 0, 0, 0x3F, 0]);
+        let jpeg = [
+            &[0xFF, SOI][..],
+            &segment(APP1, b"Exif\0\0MM\0*Ramesh"),
+            &segment(APP14, b"Adobe\0\x64\x80\0\0\0\x01Kumar"),
+            &segment(COM, b"+919876543210"),
+            &segment(0xDB, &[0; 65]),
+            &frame,
+            &scan,
+            b"\x12\xFF\x00\x34\xFF\xD0\x56",
+            &[0xFF, EOI],
+            b"Ramesh after the end",
+        ]
+        .concat();
+        let mut data = jpeg.clone();
+        let mut removed = vec![];
+        let end = blank_in_place(&mut data, &mut removed).expect("blanked");
+        assert_eq!(end, jpeg.len() - 20, "up to the end-of-image marker");
+        assert_eq!(data.len(), jpeg.len());
+        assert_eq!(&data[end..], b"Ramesh after the end", "left for the caller");
+        assert!(!data[..end].windows(5).any(|w| w == b"Kumar" || w == b"Rames"));
+        assert!(data[..end].windows(frame.len()).any(|w| w == frame));
+        assert!(data[..end].ends_with(&[scan.as_slice(), b"\x12\xFF\x00\x34\xFF\xD0\x56\xFF\xD9"].concat()));
+        let adobe = data.windows(5).position(|w| w == b"Adobe").expect("Adobe kept");
+        assert_eq!(&data[adobe..adobe + 17], b"Adobe\0\x64\0\0\0\0\x01\0\0\0\0\0");
+        assert_eq!(removed, ["exif", "app segment", "comment"]);
+        // Already blank: nothing more to remove.
+        let mut again = data.clone();
+        let mut removed = vec![];
+        blank_in_place(&mut again, &mut removed).expect("blanked");
+        assert_eq!((again, removed), (data, vec![]));
+    }
+
+    #[test]
+    fn blanking_refuses_what_it_cannot_blank() {
+        let mut removed = vec![];
+        let mut odd = [&[0xFF, SOI][..], &segment(0xF1, b"Ramesh")].concat();
+        assert!(matches!(
+            blank_in_place(&mut odd, &mut removed),
+            Err(MediaError::Unsupported(_))
+        ));
+        assert!(matches!(
+            blank_in_place(&mut b"Ramesh".to_vec(), &mut removed),
+            Err(MediaError::Malformed { .. })
+        ));
+        assert!(blank_in_place(&mut [0xFF, SOI, 0xFF, APP1, 0, 9, 1].to_vec(), &mut removed).is_err());
+        // A header: segments only; comments blanked, a scan or an end refused.
+        let mut header = [segment(COM, b"Ramesh"), segment(0xDB, &[0; 65])].concat();
+        blank_header_in_place(&mut header, &mut removed).expect("blanked");
+        assert_eq!(&header[4..10], &[0; 6]);
+        for bad in [segment(SOS, &[1, 1, 0, 0, 0x3F, 0]), vec![0xFF, EOI]] {
+            let mut header = [&[0xFF, SOI][..], &bad].concat();
+            assert!(matches!(
+                blank_header_in_place(&mut header, &mut removed),
+                Err(MediaError::Unsupported(_))
+            ));
+        }
     }
 
     #[test]

@@ -14,9 +14,15 @@
 //! `mdat` is zeroed. That removes the samples of timed-metadata tracks (GoPro GPMF
 //! `gpmd`, `camm`, `mett`/`metx`, Apple `mebx`, timecode and text tracks: GPS and
 //! wall-clock time live there) and anything else a camera hid between samples, while
-//! every offset stays valid. A fragmented file (samples located by `moof` boxes) is
-//! cleaned box by box but refused if it has a timed-metadata track, since its sample
-//! data cannot be located through the movie's sample tables.
+//! every offset stays valid. In a fragmented file the samples are located the same
+//! way through the `moof` boxes (track fragment headers and runs: base offsets, data
+//! offsets, sample sizes), and everything else in `mdat` is zeroed too; a fragment whose
+//! samples cannot be located for sure is refused, and so is a fragmented file with a
+//! timed-metadata track.
+//!
+//! Video tracks whose every sample is a picture file with metadata of its own (Motion
+//! JPEG frames carry the camera's EXIF, GPS included) are refused: their samples would
+//! be kept byte for byte.
 
 use crate::bytes::{
     OrMalformed, be_u16, be_u32, be_u64, fourcc, merge, note, range_within, to_usize, u8_at, zero, zero_except,
@@ -42,6 +48,17 @@ const METADATA_ENTRIES: [&[u8; 4]; 9] = [
     b"gpmd", b"camm", b"mett", b"metx", b"mebx", b"rtmd", b"tmcd", b"djmd", b"dbgi",
 ];
 
+/// Sample entries whose samples are whole pictures with metadata of their own: Motion
+/// JPEG (EXIF, with GPS, make, model and serial, in every frame), Motion JPEG 2000, PNG,
+/// TIFF and GIF frames. Such a track would be kept byte for byte, so the file is refused.
+const PICTURE_ENTRIES: [&[u8; 4]; 12] = [
+    b"jpeg", b"mjpa", b"mjpb", b"mjpg", b"MJPG", b"dmb1", b"AVDJ", b"AVRn", b"mjp2", b"png ", b"tiff", b"gif ",
+];
+
+/// MPEG-4 object types of the same pictures, in a generic `mp4v` sample entry (how
+/// MP4 writers store Motion JPEG): JPEG, PNG, JPEG 2000.
+const PICTURE_OBJECT_TYPES: [u8; 3] = [0x6C, 0x6D, 0x6E];
+
 /// Children of a visual sample entry needed to decode or display it.
 const VISUAL_ENTRY_KEEP: [&[u8; 4]; 26] = [
     b"avcC", b"hvcC", b"av1C", b"vpcC", b"vvcC", b"lhvC", b"dvcC", b"dvvC", b"dvwC", b"hvcE", b"avcE", b"btrt",
@@ -58,6 +75,8 @@ const AUDIO_ENTRY_KEEP: [&[u8; 4]; 17] = [
 /// The sample tables of one track, found while walking it.
 #[derive(Debug, Default)]
 struct Track {
+    /// From the track header: what the fragments of a fragmented file refer to.
+    id: Option<u32>,
     handler: Option<[u8; 4]>,
     stsd: Option<BoxRef>,
     entries: Vec<[u8; 4]>,
@@ -67,9 +86,12 @@ struct Track {
 }
 
 impl Track {
-    /// Whether its samples are audio or video (kept) rather than timed metadata.
+    /// Whether its samples are audio or video (kept) rather than timed metadata. A
+    /// track without a sample description cannot be played: whatever its samples hold,
+    /// they are not kept.
     fn plays(&self) -> bool {
         self.handler.is_some_and(|h| MEDIA_HANDLERS.contains(&&h))
+            && !self.entries.is_empty()
             && !self.entries.iter().any(|e| METADATA_ENTRIES.contains(&e))
     }
 }
@@ -87,6 +109,12 @@ enum Act {
     /// A QuickTime data handler: only its name is blanked.
     DataHandler,
     Trak,
+    /// Defaults of a track's fragments (`trex`).
+    Trex,
+    /// A track fragment, and its header and sample runs.
+    Traf,
+    Tfhd,
+    Trun,
     Stsd,
     Dref,
     Stco,
@@ -113,7 +141,8 @@ fn act(parent: &[u8; 4], kind: &[u8; 4]) -> Act {
         (b"moov", b"mvex") => Into,
         (b"moov", b"iods" | b"pssh") => Keep,
         (b"moov", b"cmov") => Refuse,
-        (b"mvex", b"mehd" | b"trex" | b"leva") => Keep,
+        (b"mvex", b"trex") => Trex,
+        (b"mvex", b"mehd" | b"leva") => Keep,
         (b"trak", b"tkhd") => Times,
         (b"trak", b"edts" | b"mdia") => Into,
         (b"trak", b"tref" | b"trgr" | b"tapt") => Keep,
@@ -137,8 +166,10 @@ fn act(parent: &[u8; 4], kind: &[u8; 4]) -> Act {
             b"cslg" | b"sdtp" | b"sgpd" | b"sbgp" | b"subs" | b"saiz" | b"saio" | b"stsh" | b"padb" | b"stdp",
         ) => Keep,
         (b"moof", b"mfhd" | b"pssh") => Keep,
-        (b"moof", b"traf") => Into,
-        (b"traf", b"tfhd" | b"tfdt" | b"trun" | b"sbgp" | b"sgpd" | b"subs" | b"saiz" | b"saio" | b"senc") => Keep,
+        (b"moof", b"traf") => Traf,
+        (b"traf", b"tfhd") => Tfhd,
+        (b"traf", b"trun") => Trun,
+        (b"traf", b"tfdt" | b"sbgp" | b"sgpd" | b"subs" | b"saiz" | b"saio" | b"senc") => Keep,
         _ => Drop,
     }
 }
@@ -164,6 +195,10 @@ pub(crate) struct Cleaner {
     /// Bodies of the top-level `mdat` boxes, in file order.
     mdats: Vec<Range<usize>>,
     fragmented: bool,
+    /// The movie fragments (`moof`), in file order.
+    fragments: Vec<Fragment>,
+    /// Track ID and default sample size of each `trex`.
+    trex: Vec<(u32, u32)>,
     movie: bool,
     /// A HEIF picture `meta` box was cleaned.
     pub(crate) image_meta: bool,
@@ -187,6 +222,8 @@ pub(crate) fn strip(input: &[u8], flavor: Flavor) -> Result<(Vec<u8>, Vec<&'stat
         tracks: vec![],
         mdats: vec![],
         fragmented: false,
+        fragments: vec![],
+        trex: vec![],
         movie: false,
         image_meta: false,
         keep: vec![],
@@ -222,6 +259,10 @@ impl Cleaner {
             b"mdat" => self.mdats.push(b.body..b.end),
             b"moof" => {
                 self.fragmented = true;
+                self.fragments.push(Fragment {
+                    moof: b.start,
+                    trafs: vec![],
+                });
                 self.inside(buf, b, 1)?;
             }
             b"free" | b"skip" | b"wide" => self.free(buf, b),
@@ -258,6 +299,21 @@ impl Cleaner {
         Ok(())
     }
 
+    fn fragment(&mut self) -> Result<&mut Fragment, MediaError> {
+        let format = self.format;
+        self.fragments
+            .last_mut()
+            .ok_or_else(|| malformed(format, "track fragment outside a movie fragment"))
+    }
+
+    fn traf(&mut self) -> Result<&mut Traf, MediaError> {
+        let format = self.format;
+        self.fragment()?
+            .trafs
+            .last_mut()
+            .ok_or_else(|| malformed(format, "sample run outside a track fragment"))
+    }
+
     fn track(&mut self) -> Result<&mut Track, MediaError> {
         let format = self.format;
         self.tracks
@@ -270,6 +326,16 @@ impl Cleaner {
             Act::Keep => {}
             Act::Into => self.inside(buf, b, depth)?,
             Act::Times => {
+                if &b.kind == b"tkhd" {
+                    // The track ID follows the two times (32- or 64-bit by version).
+                    let at = if b.version(buf) == Some(1) { 20 } else { 12 };
+                    let id = be_u32(buf, b.body + at)
+                        .filter(|_| b.body + at + 4 <= b.end)
+                        .or_bad(self.format, "truncated track header")?;
+                    if self.track()?.id.replace(id).is_some() {
+                        return Err(self.bad("two track headers in one track"));
+                    }
+                }
                 if zero_times(buf, b, self.format)? {
                     note(&mut self.removed, "creation times");
                 }
@@ -290,6 +356,31 @@ impl Cleaner {
                 self.inside(buf, b, depth)?;
                 self.sample_entries(buf, depth)?;
             }
+            Act::Trex => {
+                // Version and flags, track ID, default description index, duration,
+                // size and flags.
+                let (Some(id), Some(size)) = (be_u32(buf, b.body + 4), be_u32(buf, b.body + 16)) else {
+                    return Err(self.bad("truncated track extends box"));
+                };
+                if b.body + 24 > b.end {
+                    return Err(self.bad("truncated track extends box"));
+                }
+                if self.trex.iter().any(|(t, _)| *t == id) {
+                    return Err(self.bad("two track extends boxes for one track"));
+                }
+                self.trex.push((id, size));
+            }
+            Act::Traf => {
+                self.fragment()?.trafs.push(Traf::default());
+                self.inside(buf, b, depth)?;
+            }
+            Act::Tfhd => {
+                let traf = self.traf()?;
+                if traf.tfhd.replace(b).is_some() {
+                    return Err(self.bad("two headers in one track fragment"));
+                }
+            }
+            Act::Trun => self.traf()?.truns.push(b),
             Act::Stsd => set_once(&mut self.track()?.stsd, b)?,
             Act::Dref => dref(buf, b, self.format)?,
             Act::Stco => {
@@ -361,6 +452,12 @@ impl Cleaner {
         if !track.plays() {
             return Ok(());
         }
+        if let Some(e) = entries.iter().find(|e| PICTURE_ENTRIES.contains(&&e.kind)) {
+            return Err(MediaError::Unsupported(format!(
+                "{format} with a {} track: every frame is a picture with metadata of its own",
+                String::from_utf8_lossy(&e.kind)
+            )));
+        }
         for entry in entries {
             let base = entry.header_end;
             let (children_at, keep): (usize, &[&[u8; 4]]) = match handler.as_ref() {
@@ -397,6 +494,26 @@ impl Cleaner {
             if zero(buf, tail..entry.end) {
                 note(&mut self.removed, "other box");
             }
+            if &entry.kind == b"mp4v" {
+                let object = kids
+                    .iter()
+                    .find(|k| &k.kind == b"esds")
+                    .and_then(|esds| object_type(buf, *esds));
+                match object {
+                    Some(o) if PICTURE_OBJECT_TYPES.contains(&o) => {
+                        return Err(MediaError::Unsupported(format!(
+                            "{format} with a Motion JPEG, PNG or JPEG 2000 track: every frame is a picture \
+                             with metadata of its own"
+                        )));
+                    }
+                    Some(_) => {}
+                    None => {
+                        return Err(MediaError::Unsupported(format!(
+                            "{format} with an MPEG-4 video track that does not say what it holds"
+                        )));
+                    }
+                }
+            }
             for kid in kids {
                 if !keep.contains(&&kid.kind) {
                     self.drop(buf, kid);
@@ -424,38 +541,250 @@ impl Cleaner {
                 dropped_samples = true;
             }
         }
-        let keep = merge(keep);
-        let blank = merge(std::mem::take(&mut self.blank));
         if self.fragmented {
-            // Samples are located by `moof` boxes, not the sample tables: `mdat` is
-            // left as it is, so a metadata track there cannot be removed.
+            // A timed-metadata track of a fragmented file is refused as before: its
+            // samples would be spread over the fragments of a file that is meant to be
+            // played as it arrives.
             if self.tracks.iter().any(|t| !t.plays()) {
                 return Err(MediaError::Unsupported(format!(
                     "fragmented {} with a timed-metadata track",
                     self.format
                 )));
             }
-        } else {
-            for k in &keep {
-                let at = self.mdats.partition_point(|m| m.end < k.end);
-                if !self.mdats.get(at).is_some_and(|m| m.start <= k.start && k.end <= m.end) {
-                    return Err(self.bad("media data outside the media data box"));
-                }
+            let mut ids: Vec<Option<u32>> = self.tracks.iter().map(|t| t.id).collect();
+            ids.sort_unstable();
+            if ids.windows(2).any(|w| w[0] == w[1]) {
+                return Err(self.bad("two tracks with the same ID (or none)"));
             }
-            let mut changed = false;
-            for m in self.mdats.clone() {
-                changed |= zero_except(buf, m, &keep);
+            for f in &self.fragments {
+                keep.extend(fragment_ranges(buf, f, &self.tracks, &self.trex, self.format)?);
             }
-            if dropped_samples {
-                note(&mut self.removed, "timed metadata");
-            } else if changed && blank.is_empty() {
-                note(&mut self.removed, "unreferenced data");
+        }
+        let keep = merge(keep);
+        let blank = merge(std::mem::take(&mut self.blank));
+        for k in &keep {
+            let at = self.mdats.partition_point(|m| m.end < k.end);
+            if !self.mdats.get(at).is_some_and(|m| m.start <= k.start && k.end <= m.end) {
+                return Err(self.bad("media data outside the media data box"));
             }
+        }
+        let mut changed = false;
+        for m in self.mdats.clone() {
+            changed |= zero_except(buf, m, &keep);
+        }
+        if dropped_samples {
+            note(&mut self.removed, "timed metadata");
+        } else if changed && blank.is_empty() {
+            note(&mut self.removed, "unreferenced data");
         }
         for b in blank {
             zero_except(buf, b, &keep);
         }
         Ok(())
+    }
+}
+
+/// One movie fragment: where its `moof` starts (what offsets may count from) and its
+/// track fragments in order.
+struct Fragment {
+    moof: usize,
+    trafs: Vec<Traf>,
+}
+
+/// One track fragment: its header and its sample runs in order.
+#[derive(Default)]
+struct Traf {
+    tfhd: Option<BoxRef>,
+    truns: Vec<BoxRef>,
+}
+
+/// Track fragment header flags (ISO/IEC 14496-12, 8.8.7).
+const TFHD_BASE_DATA_OFFSET: u32 = 0x01;
+const TFHD_DESCRIPTION_INDEX: u32 = 0x02;
+const TFHD_DEFAULT_DURATION: u32 = 0x08;
+const TFHD_DEFAULT_SIZE: u32 = 0x10;
+const TFHD_DEFAULT_FLAGS: u32 = 0x20;
+const TFHD_DURATION_IS_EMPTY: u32 = 0x01_0000;
+const TFHD_DEFAULT_BASE_IS_MOOF: u32 = 0x02_0000;
+
+/// Track run flags (8.8.8).
+const TRUN_DATA_OFFSET: u32 = 0x01;
+const TRUN_FIRST_SAMPLE_FLAGS: u32 = 0x04;
+const TRUN_DURATION: u32 = 0x100;
+const TRUN_SIZE: u32 = 0x200;
+const TRUN_FLAGS: u32 = 0x400;
+const TRUN_COMPOSITION_OFFSET: u32 = 0x800;
+
+/// The byte ranges of the samples of one movie fragment, one range per run (the samples
+/// of a run are contiguous), from the track fragment headers (base data offset,
+/// default sample size, default-base-is-moof) and the runs (data offset, sample sizes),
+/// with the `trex` default size as the last resort. Whatever cannot be located for
+/// sure (a run without sizes, a field or a track that is not there, flags this module
+/// does not know) refuses the file: keeping bytes that no sample is known to use, or
+/// zeroing bytes a sample uses, is not an option. The work is bounded by the size of
+/// the runs, whatever counts they claim.
+fn fragment_ranges(
+    buf: &[u8],
+    f: &Fragment,
+    tracks: &[Track],
+    trex: &[(u32, u32)],
+    format: &'static str,
+) -> Result<Vec<Range<usize>>, MediaError> {
+    let refuse = |why: &str| MediaError::Unsupported(format!("fragmented {format} with {why}"));
+    let bad = |why: &'static str| malformed(format, why);
+    let mut out = vec![];
+    let moof = f.moof as u64;
+    // Without a base data offset or default-base-is-moof, a track fragment's data
+    // starts where the previous one's ended (the first one's at the `moof`).
+    let mut previous_end = moof;
+    for traf in &f.trafs {
+        let tfhd = traf.tfhd.ok_or_else(|| refuse("a track fragment without a header"))?;
+        let flags = tfhd.flags(buf).ok_or_else(|| bad("truncated track fragment header"))?;
+        let known = TFHD_BASE_DATA_OFFSET
+            | TFHD_DESCRIPTION_INDEX
+            | TFHD_DEFAULT_DURATION
+            | TFHD_DEFAULT_SIZE
+            | TFHD_DEFAULT_FLAGS
+            | TFHD_DURATION_IS_EMPTY
+            | TFHD_DEFAULT_BASE_IS_MOOF;
+        if tfhd.version(buf) != Some(0) || flags & !known != 0 {
+            return Err(refuse("a track fragment header of an unknown version or flags"));
+        }
+        let mut fields = Fields {
+            buf,
+            at: tfhd.body + 4,
+            end: tfhd.end,
+        };
+        let id = fields.u32().ok_or_else(|| bad("truncated track fragment header"))?;
+        let truncated = || bad("truncated track fragment header");
+        let base_data_offset = fields
+            .optional(flags & TFHD_BASE_DATA_OFFSET != 0, 8)
+            .ok_or_else(truncated)?;
+        fields
+            .optional(flags & TFHD_DESCRIPTION_INDEX != 0, 4)
+            .ok_or_else(truncated)?;
+        fields
+            .optional(flags & TFHD_DEFAULT_DURATION != 0, 4)
+            .ok_or_else(truncated)?;
+        let default_size = fields
+            .optional(flags & TFHD_DEFAULT_SIZE != 0, 4)
+            .ok_or_else(truncated)?;
+        fields
+            .optional(flags & TFHD_DEFAULT_FLAGS != 0, 4)
+            .ok_or_else(truncated)?;
+        if !tracks.iter().any(|t| t.id == Some(id)) {
+            return Err(refuse("a fragment of a track the movie does not describe"));
+        }
+        let default_size =
+            default_size.or_else(|| trex.iter().find(|(t, _)| *t == id).map(|(_, size)| u64::from(*size)));
+        let base = match base_data_offset {
+            Some(offset) => offset,
+            None if flags & TFHD_DEFAULT_BASE_IS_MOOF != 0 => moof,
+            None => previous_end,
+        };
+        let mut next = base;
+        for trun in &traf.truns {
+            let flags = trun.flags(buf).ok_or_else(|| bad("truncated track run"))?;
+            let known = TRUN_DATA_OFFSET
+                | TRUN_FIRST_SAMPLE_FLAGS
+                | TRUN_DURATION
+                | TRUN_SIZE
+                | TRUN_FLAGS
+                | TRUN_COMPOSITION_OFFSET;
+            if !matches!(trun.version(buf), Some(0 | 1)) || flags & !known != 0 {
+                return Err(refuse("a track run of an unknown version or flags"));
+            }
+            let mut fields = Fields {
+                buf,
+                at: trun.body + 4,
+                end: trun.end,
+            };
+            let count = fields.u32().ok_or_else(|| bad("truncated track run"))?;
+            let start = match fields.optional(flags & TRUN_DATA_OFFSET != 0, 4) {
+                None => return Err(bad("truncated track run")),
+                // A signed offset from the base.
+                Some(Some(offset)) => base
+                    .checked_add_signed(i64::from(offset as u32 as i32))
+                    .ok_or_else(|| bad("sample data before the start of the file"))?,
+                Some(None) => next,
+            };
+            fields
+                .optional(flags & TRUN_FIRST_SAMPLE_FLAGS != 0, 4)
+                .ok_or_else(|| bad("truncated track run"))?;
+            // Then one entry per sample: the fields the flags announce, 4 bytes each.
+            let width =
+                4 * (flags & (TRUN_DURATION | TRUN_SIZE | TRUN_FLAGS | TRUN_COMPOSITION_OFFSET)).count_ones() as usize;
+            let table = to_usize(count)
+                .and_then(|c| c.checked_mul(width))
+                .and_then(|n| range_within(fields.at, n, trun.end))
+                .ok_or_else(|| bad("sample count exceeds its track run"))?;
+            let total = if count == 0 {
+                0
+            } else if flags & TRUN_SIZE != 0 {
+                let size_at = if flags & TRUN_DURATION != 0 { 4 } else { 0 };
+                let mut total = 0u64;
+                for entry in table.step_by(width) {
+                    let size = be_u32(buf, entry + size_at).ok_or_else(|| bad("truncated track run"))?;
+                    total = total
+                        .checked_add(u64::from(size))
+                        .ok_or_else(|| bad("sample sizes overflow"))?;
+                }
+                total
+            } else {
+                // A default of 0 (what `trex` says when it has none) would make a run
+                // of samples that hold nothing: refused rather than zeroed.
+                let size = default_size
+                    .filter(|s| *s != 0)
+                    .ok_or_else(|| refuse("a track run whose sample sizes are not given"))?;
+                size.checked_mul(u64::from(count))
+                    .ok_or_else(|| bad("sample sizes overflow"))?
+            };
+            let end = start
+                .checked_add(total)
+                .ok_or_else(|| bad("sample data beyond the file"))?;
+            if end > buf.len() as u64 {
+                return Err(bad("sample data runs past the end of the file"));
+            }
+            if total > 0 {
+                out.push(
+                    to_usize(start).ok_or_else(|| bad("sample data beyond the file"))?
+                        ..to_usize(end).ok_or_else(|| bad("sample data beyond the file"))?,
+                );
+            }
+            next = end;
+        }
+        previous_end = next;
+    }
+    Ok(out)
+}
+
+/// Big-endian fields read one after another inside one box.
+struct Fields<'a> {
+    buf: &'a [u8],
+    at: usize,
+    end: usize,
+}
+
+impl Fields<'_> {
+    fn u32(&mut self) -> Option<u32> {
+        let v = be_u32(self.buf, self.at).filter(|_| self.at + 4 <= self.end)?;
+        self.at += 4;
+        Some(v)
+    }
+
+    /// A field of `width` (4 or 8) bytes if `present`: `None` when it is truncated,
+    /// `Some(None)` when it is absent.
+    fn optional(&mut self, present: bool, width: usize) -> Option<Option<u64>> {
+        if !present {
+            return Some(None);
+        }
+        let v = match width {
+            8 => be_u64(self.buf, self.at),
+            _ => be_u32(self.buf, self.at).map(u64::from),
+        }
+        .filter(|_| self.at + width <= self.end)?;
+        self.at += width;
+        Some(Some(v))
     }
 }
 
@@ -560,6 +889,40 @@ fn chunk_ranges(buf: &[u8], track: &Track, format: &'static str) -> Result<Vec<R
         }
     }
     Ok(out)
+}
+
+/// The objectTypeIndication of the decoder configuration in an `esds` box (ISO/IEC
+/// 14496-1: an ES descriptor, tag 3, then a decoder configuration descriptor, tag 4,
+/// whose first byte it is): what a generic `mp4v` sample entry really holds.
+fn object_type(buf: &[u8], esds: BoxRef) -> Option<u8> {
+    let end = esds.end;
+    let byte = |at: usize| u8_at(buf, at).filter(|_| at < end);
+    // A descriptor's tag, then its length in up to four bytes of seven bits.
+    let descriptor = |at: usize, tag: u8| -> Option<usize> {
+        if byte(at)? != tag {
+            return None;
+        }
+        (1..=4).find_map(|i| match byte(at + i) {
+            Some(b) if b & 0x80 == 0 => Some(Some(at + i + 1)),
+            Some(_) if i < 4 => None,
+            _ => Some(None),
+        })?
+    };
+    // Version and flags, then the ES descriptor: ID (2 bytes) and flags, then the
+    // fields the flags announce (depends-on ID, URL, OCR stream ID).
+    let mut at = descriptor(esds.body + 4, 0x03)?;
+    let flags = byte(at + 2)?;
+    at += 3;
+    if flags & 0x80 != 0 {
+        at += 2;
+    }
+    if flags & 0x40 != 0 {
+        at += 1 + usize::from(byte(at)?);
+    }
+    if flags & 0x20 != 0 {
+        at += 2;
+    }
+    byte(descriptor(at, 0x04)?)
 }
 
 /// A full box holding a 32-bit entry count at body+4 and fixed-size entries after
@@ -690,6 +1053,69 @@ mod tests {
         let mut broken = file.clone();
         broken[3] = 0xFF; // ftyp claims more than the file holds
         assert!(strip(&broken, Flavor::Movie).is_err());
+    }
+
+    fn full(kind: &[u8; 4], flags: u32, body: &[u8]) -> Vec<u8> {
+        boxed(kind, &[&flags.to_be_bytes()[..], body].concat())
+    }
+
+    /// A movie with one video track (ID 1) whose `trex` gives `default_size`, and one
+    /// fragment (default-base-is-moof) of two samples without sizes, in an `mdat` that
+    /// also holds a name; and where that `mdat`'s body starts.
+    fn fragmented(default_size: u32) -> (Vec<u8>, usize) {
+        let tkhd = full(b"tkhd", 0, &[&[0; 8][..], &1u32.to_be_bytes(), &[0; 72]].concat());
+        let hdlr = full(b"hdlr", 0, &[&[0; 4][..], b"vide", &[0; 13]].concat());
+        let avc1 = boxed(b"avc1", &[0; 78]);
+        let stsd = full(b"stsd", 0, &[&1u32.to_be_bytes()[..], &avc1].concat());
+        let minf = boxed(b"minf", &boxed(b"stbl", &stsd));
+        let trak = boxed(b"trak", &[tkhd, boxed(b"mdia", &[hdlr, minf].concat())].concat());
+        let trex = full(b"trex", 0, &[1, 1, 0, default_size, 0].map(u32::to_be_bytes).concat());
+        let moov = boxed(b"moov", &[trak, boxed(b"mvex", &trex)].concat());
+        let init = [boxed(b"ftyp", b"iso6\0\0\0\0"), moov].concat();
+        let moof = |offset: u32| {
+            let tfhd = full(b"tfhd", 0x02_0000, &1u32.to_be_bytes());
+            let trun = full(b"trun", 0x01, &[2u32, offset].map(u32::to_be_bytes).concat());
+            boxed(b"moof", &boxed(b"traf", &[tfhd, trun].concat()))
+        };
+        let offset = moof(0).len() as u32 + 8;
+        let file = [init.clone(), moof(offset), boxed(b"mdat", b"ABCDEFGHRamesh")].concat();
+        (file, init.len() + offset as usize)
+    }
+
+    #[test]
+    fn fragment_sizes_may_come_from_trex() {
+        let (file, body) = fragmented(4);
+        let (out, removed) = strip(&file, Flavor::Movie).expect("strip");
+        assert_eq!(&out[body..], b"ABCDEFGH\0\0\0\0\0\0");
+        assert!(removed.contains(&"unreferenced data"));
+        // A default of 0 says nothing: refused, not zeroed.
+        let (file, _) = fragmented(0);
+        assert!(matches!(strip(&file, Flavor::Movie), Err(MediaError::Unsupported(_))));
+        // Larger than the data: past the end of the file.
+        let (file, _) = fragmented(u32::MAX);
+        assert!(matches!(strip(&file, Flavor::Movie), Err(MediaError::Malformed { .. })));
+    }
+
+    #[test]
+    fn object_types_are_read_from_the_decoder_configuration() {
+        let esds = |body: &[u8]| {
+            let b = full(b"esds", 0, body);
+            let (boxes, _) = children(&b, 0, b.len(), "MP4").expect("box");
+            object_type(&b, boxes[0])
+        };
+        // As ffmpeg writes it: four-byte lengths.
+        let ffmpeg = [
+            3, 0x80, 0x80, 0x80, 0x1B, 0, 1, 0, 4, 0x80, 0x80, 0x80, 0x0D, 0x6C, 0x11,
+        ];
+        assert_eq!(esds(&ffmpeg), Some(0x6C));
+        // Short lengths, and every optional field of the ES descriptor.
+        let full_es = [3, 0x20, 0, 1, 0xE0, 0, 2, 3, b'u', b'r', b'l', 0, 3, 4, 0x11, 0x20];
+        assert_eq!(esds(&full_es), Some(0x20));
+        for cut in 0..full_es.len() {
+            assert_eq!(esds(&full_es[..cut]), None, "cut at {cut}");
+        }
+        assert_eq!(esds(&[4, 0x11, 0x6C]), None, "no ES descriptor");
+        assert_eq!(esds(&[3, 0x80, 0x80, 0x80, 0x80, 0x1B]), None, "a length of five bytes");
     }
 
     #[test]

@@ -532,3 +532,192 @@ fn a_fragmented_file_with_a_telemetry_track_is_refused_rather_than_stored_with_i
         Err(MediaError::Unsupported(_))
     ));
 }
+
+/// The payloads of a JPEG's APPn and comment segments, read independently.
+fn app_payloads(jpeg: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = vec![];
+    let mut at = 2;
+    while at + 4 <= jpeg.len() && jpeg[at] == 0xFF {
+        let marker = jpeg[at + 1];
+        if marker == 0xDA || marker == 0xD9 {
+            break;
+        }
+        let len = u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]) as usize;
+        if (0xE0..=0xEF).contains(&marker) || marker == 0xFE {
+            out.push((marker, jpeg[at + 4..at + 2 + len].to_vec()));
+        }
+        at += 2 + len;
+    }
+    out
+}
+
+#[test]
+fn a_jpeg_item_inside_heif_loses_its_own_exif_and_still_decodes() {
+    let jpeg = fixture("planted.jpg");
+    let eoi = jpeg.windows(2).rposition(|w| w == [0xFF, 0xD9]).unwrap();
+    let trailer_at = jpeg.windows(2).position(|w| w == [0xFF, 0xD9]).unwrap() + 2;
+    assert!(
+        trailer_at < eoi,
+        "the fixture has a second image after its end-of-image"
+    );
+    let exif_at = jpeg.windows(6).position(|w| w == b"Exif\0\0").unwrap();
+    let jpgc = segment(0xFE, b"Ramesh Kumar +919876543210");
+    for item in [
+        ITEM,
+        // Split inside the EXIF segment, and between the image and what follows it.
+        JpegItem {
+            splits: &[exif_at + 40, trailer_at + 3],
+            ..ITEM
+        },
+        JpegItem {
+            idat: true,
+            construction_method: 1,
+            ..ITEM
+        },
+        JpegItem {
+            splits: &[3, exif_at + 7],
+            idat: true,
+            construction_method: 1,
+            jpgc: Some(&jpgc),
+        },
+    ] {
+        let (file, ranges) = heif_with_jpeg_item(&jpeg, item);
+        assert_planted(&file, "JPEG-coded HEIF");
+        // The item read through its extents is the planted JPEG, EXIF and all (exiftool
+        // shows it only as the HEIF's "PreviewImage"; read on its own it finds it all).
+        let item_bytes = |file: &[u8]| -> Vec<u8> { ranges.iter().flat_map(|r| file[r.clone()].to_vec()).collect() };
+        assert_eq!(item_bytes(&file), jpeg);
+        assert!(exif_tags(&item_bytes(&file)).contains(&exif::Tag::GPSLatitude));
+        assert_exiftool_finds(&item_bytes(&file), "jpg", "GPSLatitude", "the JPEG item");
+        let out = process(Declared::Image, &file).unwrap_or_else(|e| panic!("{item:?}: {e}"));
+        assert_eq!(out.format, Format::Heif);
+        assert!(out.metadata_stripped);
+        assert_eq!(out.bytes.len(), file.len(), "{item:?}: in place");
+        assert_nothing_planted(&out.bytes, &format!("{item:?}"));
+        assert_exiftool_clean(&out.bytes, "heic", &format!("{item:?}"));
+        assert!(exif_tags(&out.bytes).is_empty());
+        for removed in ["exif", "xmp", "jfif", "icc profile", "iptc", "comment", "trailing data"] {
+            assert!(out.removed.contains(&removed), "{removed} in {:?}", out.removed);
+        }
+        // The item read back through its extents: every APPn and comment payload is
+        // zeros, the same pixels decode, and nothing follows the end-of-image.
+        let picture = item_bytes(&out.bytes);
+        assert!(exif_tags(&picture).is_empty(), "{item:?}: no EXIF in the item");
+        assert_exiftool_clean(&picture, "jpg", &format!("{item:?}: the JPEG item"));
+        let payloads = app_payloads(&picture);
+        assert_eq!(payloads.len(), app_payloads(&jpeg).len(), "segments kept in place");
+        for (marker, payload) in &payloads {
+            if *marker == 0xEE {
+                assert_eq!(&payload[..12], b"Adobe\0\x64\0\0\0\0\x01", "only the colour transform");
+                assert!(payload[12..].iter().all(|b| *b == 0));
+            } else {
+                assert!(payload.iter().all(|b| *b == 0), "{marker:#x} segment blanked");
+            }
+        }
+        assert_eq!(pixels(&picture), pixels(&jpeg), "{item:?}: same pixels");
+        assert!(picture[trailer_at..].iter().all(|b| *b == 0), "appended image gone");
+        assert_eq!(picture[..trailer_at].len(), trailer_at);
+    }
+}
+
+#[test]
+fn heif_pictures_whose_own_metadata_is_not_cleaned_are_refused() {
+    let jpeg = fixture("planted.jpg");
+    // A JPEG item built from another item's data cannot be read where it lies.
+    let (file, _) = heif_with_jpeg_item(
+        &jpeg,
+        JpegItem {
+            construction_method: 2,
+            ..ITEM
+        },
+    );
+    assert!(matches!(
+        process(Declared::Image, &file),
+        Err(MediaError::Unsupported(_))
+    ));
+    // A segment that cannot be blanked in place (a JPEG extension segment).
+    let mut odd = jpeg[..2].to_vec();
+    odd.extend(segment(0xF1, b"Ramesh"));
+    odd.extend_from_slice(&jpeg[2..]);
+    let (file, _) = heif_with_jpeg_item(&odd, ITEM);
+    assert!(matches!(
+        process(Declared::Image, &file),
+        Err(MediaError::Unsupported(_))
+    ));
+    // Something that is not a JPEG at all.
+    let (file, _) = heif_with_jpeg_item(b"Ramesh Kumar +919876543210", ITEM);
+    assert!(matches!(
+        process(Declared::Image, &file),
+        Err(MediaError::Malformed { .. })
+    ));
+    // A jpgC header with a scan in it.
+    let (file, _) = heif_with_jpeg_item(
+        &jpeg,
+        JpegItem {
+            jpgc: Some(&segment(0xDA, &[1, 1, 0, 0, 0x3F, 0])),
+            ..ITEM
+        },
+    );
+    assert!(matches!(
+        process(Declared::Image, &file),
+        Err(MediaError::Unsupported(_))
+    ));
+    // The HEVC pictures of the iPhone-style fixture relabelled as JPEG 2000, VVC, EVC.
+    let heic = fixture("planted.heic");
+    let iinf = heic.windows(4).position(|w| w == b"iinf").unwrap();
+    let at = iinf + heic[iinf..].windows(4).position(|w| w == b"hvc1").unwrap();
+    for kind in [b"j2k1", b"vvc1", b"evc1"] {
+        let mut file = heic.clone();
+        file[at..at + 4].copy_from_slice(kind);
+        for declared in [Declared::Image, Declared::Document] {
+            assert!(
+                matches!(process(declared, &file), Err(MediaError::Unsupported(_))),
+                "{}",
+                String::from_utf8_lossy(kind)
+            );
+        }
+    }
+}
+
+#[test]
+fn motion_jpeg_tracks_are_refused_rather_than_stored_with_exif_in_every_frame() {
+    for (name, entry) in [("mjpeg.mov", b"jpeg"), ("mjpeg.mp4", b"mp4v")] {
+        let original = fixture(name);
+        assert_planted(&original, name);
+        let at = original.windows(4).position(|w| w == b"stsd").unwrap() + 16;
+        assert_eq!(&original[at..at + 4], entry, "{name}: sample entry");
+        for declared in [Declared::Video, Declared::Document] {
+            assert!(
+                matches!(process(declared, &original), Err(MediaError::Unsupported(_))),
+                "{name}"
+            );
+        }
+        if name == "mjpeg.mov" {
+            for other in [b"mjpa", b"mjpb", b"mjp2", b"dmb1", b"AVDJ", b"png ", b"tiff", b"gif "] {
+                let mut file = original.clone();
+                file[at..at + 4].copy_from_slice(other);
+                assert!(
+                    matches!(process(Declared::Video, &file), Err(MediaError::Unsupported(_))),
+                    "{}",
+                    String::from_utf8_lossy(other)
+                );
+            }
+        } else {
+            // An `mp4v` entry is refused for what its decoder configuration says it
+            // holds (object type 0x6C: JPEG), not for its name.
+            let esds = original.windows(4).position(|w| w == b"esds").unwrap();
+            let object = esds + original[esds..].windows(2).position(|w| w == [0x04, 0x80]).unwrap() + 5;
+            assert_eq!(original[object], 0x6C, "the fixture's object type");
+            for (object_type, refused) in [(0x6D, true), (0x6E, true), (0x20, false)] {
+                let mut file = original.clone();
+                file[object] = object_type;
+                let r = process(Declared::Video, &file);
+                assert_eq!(
+                    matches!(r, Err(MediaError::Unsupported(_))),
+                    refused,
+                    "{object_type:#x}: {r:?}"
+                );
+            }
+        }
+    }
+}

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{PLANTED, fixture, within};
+use common::{ITEM, JpegItem, PLANTED, fixture, heif_with_jpeg_item, within};
 use proptest::prelude::*;
 use satark_media::{Declared, MediaError, process};
 
@@ -192,10 +192,13 @@ proptest! {
     /// MP4, MOV, 3GP, HEIC, AVIF: any box size or table count set near the limits.
     #[test]
     fn iso_bmff_sizes_and_counts_near_the_limits(
-        which in 0usize..7,
+        which in 0usize..9,
         patches in prop::collection::vec((any::<prop::sample::Index>(), patch()), 1..4),
     ) {
-        let names = ["gps.mp4", "keys.mp4", "gpmf.mov", "planted.3gp", "planted.heic", "planted.avif", "fragmented.mp4"];
+        let names = [
+            "gps.mp4", "keys.mp4", "gpmf.mov", "planted.3gp", "planted.heic", "planted.avif", "fragmented.mp4",
+            "mjpeg.mov", "mjpeg.mp4",
+        ];
         let mut bytes = fixture(names[which]);
         let at = positions(&bytes, &FOURCCS);
         for (index, p) in &patches {
@@ -222,6 +225,34 @@ proptest! {
             bytes.truncate(cut.index(bytes.len()).max(2));
         }
         check(name, bytes)?;
+    }
+
+    /// A JPEG inside a HEIF item (in `mdat` or `idat`, in one extent or split inside
+    /// its EXIF): segment lengths near the limits, blanked in place or refused.
+    #[test]
+    fn jpeg_item_segment_lengths_near_the_limits(
+        layout in 0usize..3,
+        patches in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(NEAR16.to_vec())), 1..4),
+    ) {
+        let jpeg = fixture("planted.jpg");
+        let exif = jpeg.windows(6).position(|w| w == b"Exif\0\0").unwrap();
+        let splits = [exif + 40];
+        let item = match layout {
+            0 => ITEM,
+            1 => JpegItem { splits: &splits, ..ITEM },
+            _ => JpegItem { idat: true, construction_method: 1, ..ITEM },
+        };
+        let (mut bytes, ranges) = heif_with_jpeg_item(&jpeg, item);
+        // Marker positions of the JPEG, as positions in the file.
+        let at: Vec<usize> = ranges.iter().flat_map(|r| r.clone()).collect();
+        let markers: Vec<usize> = (0..jpeg.len() - 4).filter(|i| jpeg[*i] == 0xFF && jpeg[i + 1] > 0xC0).collect();
+        for (index, len) in &patches {
+            let m = markers[index.index(markers.len())];
+            let [hi, lo] = len.to_be_bytes();
+            bytes[at[m + 2]] = hi;
+            bytes[at[m + 3]] = lo;
+        }
+        check("JPEG item", bytes)?;
     }
 
     /// PNG: chunk lengths near the limits.
