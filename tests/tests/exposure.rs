@@ -12,11 +12,11 @@ use satark::config::{ConfigError, DEV_APP_SECRET, DEV_VERIFY_TOKEN};
 use satark::simulator::{self, SimulatorState};
 use satark::{ServeConfig, ServeError};
 use satark_e2e::Harness;
+use satark_e2e::LogBuffer;
 use satark_whatsapp::fake::FakeGraph;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -570,23 +570,6 @@ async fn an_existing_open_data_dir_is_tightened() {
 }
 
 // ---- the request trace ----
-
-/// A writer the test's log subscriber appends to.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Sends one raw request on a fresh connection and returns the answer's status.
 async fn raw_request(addr: SocketAddr, request: &[u8]) -> Option<u16> {

@@ -6,11 +6,10 @@
 
 use base64::Engine;
 use satark_core::ports::{EvidenceVault, ReportStore};
+use satark_e2e::LogBuffer;
 use satark_e2e::{Harness, text_of};
 use serde_json::json;
-use std::io::Write;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 /// The informants: number (or business-scoped id) and WhatsApp profile name.
 const PEOPLE: [(&str, &str); 4] = [
@@ -22,23 +21,6 @@ const PEOPLE: [(&str, &str); 4] = [
 /// A third party's number on a contact card an informant shares.
 const CARD_NUMBER: &str = "919123456789";
 const CARD_NAME: &str = "Mohan Lal Gupta";
-
-/// A writer the test's log subscriber appends to.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Every way a number or a name could appear in bytes we wrote.
 fn needles() -> Vec<(String, Vec<u8>)> {

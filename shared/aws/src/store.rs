@@ -254,18 +254,8 @@ impl ConversationStore for DynamoStore {
     }
 
     async fn outbox(&self, message_key: &str) -> Result<Vec<Envelope>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.dedupe)
-            .key(attr::PK, s(message_key))
-            .consistent_read(true)
-            .projection_expression("#outbox")
-            .expression_attribute_names("#outbox", attr::OUTBOX)
-            .send()
-            .await
-            .map_err(|e| backend("GetItem outbox", e))?;
-        match out.item.as_ref().and_then(|item| item.get(attr::OUTBOX)) {
+        let item = self.dedupe_attribute(message_key, attr::OUTBOX).await?;
+        match item.as_ref().and_then(|item| item.get(attr::OUTBOX)) {
             Some(AttributeValue::S(json)) => decode::<satark_core::jobs::Outbox>(json)
                 .map(|outbox| outbox.jobs)
                 .map_err(|e| corrupt("outbox", e)),
@@ -298,18 +288,7 @@ impl DedupeStore for DynamoStore {
     }
 
     async fn seen(&self, key: &str, now: i64) -> Result<bool, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.dedupe)
-            .key(attr::PK, s(key))
-            .consistent_read(true)
-            .projection_expression("#expires")
-            .expression_attribute_names("#expires", attr::EXPIRES_AT)
-            .send()
-            .await
-            .map_err(|e| backend("GetItem dedupe", e))?;
-        match out.item {
+        match self.dedupe_attribute(key, attr::EXPIRES_AT).await? {
             None => Ok(false),
             Some(item) => Ok(get_n::<i64>(&item, attr::EXPIRES_AT)? >= now),
         }
@@ -605,6 +584,21 @@ impl ReportStore for DynamoStore {
 }
 
 impl DynamoStore {
+    /// One attribute of a dedupe record (strongly consistent); `None`: no record.
+    async fn dedupe_attribute(&self, key: &str, attribute: &str) -> Result<Option<Item>, StoreError> {
+        self.client
+            .get_item()
+            .table_name(&self.tables.dedupe)
+            .key(attr::PK, s(key))
+            .consistent_read(true)
+            .projection_expression("#a")
+            .expression_attribute_names("#a", attribute)
+            .send()
+            .await
+            .map(|out| out.item)
+            .map_err(|e| backend("GetItem dedupe", e))
+    }
+
     /// Every item of an index query, page by page.
     async fn query_all(
         &self,

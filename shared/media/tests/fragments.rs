@@ -400,32 +400,6 @@ fn a_fragment_whose_samples_cannot_be_located_is_refused() {
     }
 }
 
-const NEAR32: [u32; 12] = [
-    0,
-    1,
-    7,
-    8,
-    15,
-    16,
-    0x7FFF_FFFF,
-    0x8000_0000,
-    u32::MAX - 15,
-    u32::MAX - 7,
-    u32::MAX - 1,
-    u32::MAX,
-];
-const NEAR64: [u64; 9] = [
-    0,
-    1,
-    u32::MAX as u64,
-    u32::MAX as u64 + 8,
-    i64::MAX as u64,
-    u64::MAX - 15,
-    u64::MAX - 7,
-    u64::MAX - 1,
-    u64::MAX,
-];
-
 /// Whatever is accepted keeps nothing planted, and nothing panics or hangs.
 fn check(file: Vec<u8>) -> Result<(), TestCaseError> {
     let results = within(20, move || {

@@ -6,38 +6,10 @@
 
 mod common;
 
-use common::{ITEM, JpegItem, PLANTED, fixture, heif_with_jpeg_item, within};
+use common::{ITEM, JpegItem, NEAR32, NEAR64, PLANTED, fixture, heif_with_jpeg_item, within};
 use proptest::prelude::*;
 use satark_media::{Declared, MediaError, process};
 
-const NEAR32: [u32; 12] = [
-    0,
-    1,
-    7,
-    8,
-    15,
-    16,
-    0x7FFF_FFFF,
-    0x8000_0000,
-    u32::MAX - 15,
-    u32::MAX - 7,
-    u32::MAX - 1,
-    u32::MAX,
-];
-const NEAR64: [u64; 12] = [
-    0,
-    1,
-    7,
-    8,
-    15,
-    16,
-    u32::MAX as u64,
-    u32::MAX as u64 + 8,
-    i64::MAX as u64,
-    u64::MAX - 15,
-    u64::MAX - 7,
-    u64::MAX,
-];
 const NEAR16: [u16; 8] = [0, 1, 2, 3, 7, 8, 0xFFFE, 0xFFFF];
 
 const DECLARED: [Declared; 4] = [Declared::Image, Declared::Audio, Declared::Video, Declared::Document];

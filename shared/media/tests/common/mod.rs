@@ -399,3 +399,37 @@ pub fn heif_with_jpeg_item(jpeg: &[u8], item: JpegItem) -> (Vec<u8>, Vec<std::op
     let ranges = parts.iter().map(|(at, len)| base + at..base + at + len).collect();
     (file, ranges)
 }
+
+/// 32-bit sizes and counts at and near the integer limits (and the small ones that
+/// mean "to the end" or "a bare header").
+pub const NEAR32: [u32; 12] = [
+    0,
+    1,
+    7,
+    8,
+    15,
+    16,
+    0x7FFF_FFFF,
+    0x8000_0000,
+    u32::MAX - 15,
+    u32::MAX - 7,
+    u32::MAX - 1,
+    u32::MAX,
+];
+
+/// 64-bit sizes and offsets at and near the integer limits.
+pub const NEAR64: [u64; 13] = [
+    0,
+    1,
+    7,
+    8,
+    15,
+    16,
+    u32::MAX as u64,
+    u32::MAX as u64 + 8,
+    i64::MAX as u64,
+    u64::MAX - 15,
+    u64::MAX - 7,
+    u64::MAX - 1,
+    u64::MAX,
+];
