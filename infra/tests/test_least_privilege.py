@@ -9,15 +9,12 @@ on purpose, one action for one role at a time, in the template and in the invent
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 import template_checks as tc
-
-Mutation = Callable[[dict], None]
+from mutations import Mutation, assert_reports, broken, getatt, key_statements, policy, props, sid
 
 
 @pytest.fixture(scope="module")
@@ -28,39 +25,6 @@ def template() -> dict:
 @pytest.fixture(scope="module")
 def inventory() -> dict:
     return tc.load_inventory()
-
-
-def broken(value: dict, mutate: Mutation) -> dict:
-    copy_ = copy.deepcopy(value)
-    mutate(copy_)
-    return copy_
-
-
-def props(t: dict, lid: str) -> dict:
-    return t["Resources"][lid]["Properties"]
-
-
-def policy(t: dict, lid: str) -> list[dict]:
-    return props(t, lid)["PolicyDocument"]["Statement"]
-
-
-def key_statements(t: dict, key: str) -> list[dict]:
-    return props(t, key)["KeyPolicy"]["Statement"]
-
-
-def sid(statements: list[dict], name: str) -> dict:
-    return next(s for s in statements if s.get("Sid") == name)
-
-
-def getatt(lid: str) -> dict:
-    return {"Fn::GetAtt": [lid, "Arn"]}
-
-
-def assert_reports(violations: list[str], *fragments: str) -> None:
-    assert violations, "the check reported nothing for a broken template"
-    text = "\n".join(violations)
-    for fragment in fragments:
-        assert fragment in text, f"{fragment!r} not in:\n{text}"
 
 
 # --------------------------------------------------------------------------------------

@@ -7,14 +7,12 @@ run it on the real template (nothing may be reported) and on a copy broken on pu
 
 from __future__ import annotations
 
-import copy
 from typing import Callable
 
 import pytest
 
 import template_checks as tc
-
-Mutation = Callable[[dict], None]
+from mutations import Mutation, allow, assert_reports, broken, getatt, key_statements, policy, props, res, sid
 
 
 @pytest.fixture(scope="module")
@@ -35,47 +33,6 @@ def lib_rs() -> str:
 @pytest.fixture(scope="module")
 def aggregates_rs() -> str:
     return tc.AGGREGATES_RS.read_text(encoding="utf-8")
-
-
-def broken(template: dict, mutate: Mutation) -> dict:
-    copy_ = copy.deepcopy(template)
-    mutate(copy_)
-    return copy_
-
-
-def res(t: dict, lid: str) -> dict:
-    return t["Resources"][lid]
-
-
-def props(t: dict, lid: str) -> dict:
-    return t["Resources"][lid]["Properties"]
-
-
-def policy(t: dict, lid: str) -> list[dict]:
-    return props(t, lid)["PolicyDocument"]["Statement"]
-
-
-def key_statements(t: dict, key: str) -> list[dict]:
-    return props(t, key)["KeyPolicy"]["Statement"]
-
-
-def sid(statements: list[dict], name: str) -> dict:
-    return next(s for s in statements if s.get("Sid") == name)
-
-
-def allow(actions, resource, sid_="Injected") -> dict:
-    return {"Sid": sid_, "Effect": "Allow", "Action": actions, "Resource": resource}
-
-
-def getatt(lid: str) -> dict:
-    return {"Fn::GetAtt": [lid, "Arn"]}
-
-
-def assert_reports(violations: list[str], *fragments: str) -> None:
-    assert violations, "the check reported nothing for a broken template"
-    text = "\n".join(violations)
-    for fragment in fragments:
-        assert fragment in text, f"{fragment!r} not in:\n{text}"
 
 
 # --------------------------------------------------------------------------------------
