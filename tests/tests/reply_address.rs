@@ -53,6 +53,9 @@ async fn the_notifier_replies_to_an_informant_known_only_as_ciphertext() {
             body: "Action has been taken on your report.".into(),
         },
         job_id: "feedback-1".into(),
+        last_inbound_at: None,
+        template: None,
+        thread: None,
     };
     let job_json = serde_json::to_string(&job).expect("json");
     assert!(!job_json.contains("9876543210"), "the queued job carries no number");

@@ -413,6 +413,9 @@ fn outbound_job(conversation: &str, n: usize) -> OutboundJob {
             body: format!("reply {n}"),
         },
         job_id: format!("m1:abc.reply-{n}"),
+        last_inbound_at: None,
+        template: None,
+        thread: None,
     }
 }
 

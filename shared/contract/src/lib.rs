@@ -608,6 +608,9 @@ fn queued_reply(conversation: &Pseudonym, n: usize) -> satark_core::ports::Outbo
             body: format!("reply {n}"),
         },
         job_id: format!("{}.reply-{n}", conversation.as_str()),
+        last_inbound_at: None,
+        template: None,
+        thread: None,
     }
 }
 

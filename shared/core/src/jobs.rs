@@ -7,7 +7,7 @@
 //! [`JobError::Retry`] or [`JobError::Fatal`], and both hosts (the Lambda SQS runner
 //! and `satark serve`'s workers) honour the difference the same way.
 
-use crate::ports::{MediaJob, OutboundJob, QueueError, ReportJob};
+use crate::ports::{MediaJob, OfficeAlertJob, OutboundJob, QueueError, ReportJob};
 use crate::records::{Versioned, decode};
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
@@ -56,6 +56,17 @@ impl Job for OutboundJob {
     /// One informant's messages go out in order.
     fn group(&self) -> String {
         self.conversation.as_str().to_string()
+    }
+    fn dedupe_key(&self) -> String {
+        self.job_id.clone()
+    }
+}
+
+impl Job for OfficeAlertJob {
+    const QUEUE: QueueName = QueueName::Outbound;
+    /// One office's alerts go out in order, apart from every informant's.
+    fn group(&self) -> String {
+        format!("office:{}", self.office)
     }
     fn dedupe_key(&self) -> String {
         self.job_id.clone()
@@ -161,6 +172,9 @@ mod tests {
             reply_address: SealedAddress(vec![1, 2]),
             reply: Reply::Text { body: "hi".into() },
             job_id: "m1:x.0".into(),
+            last_inbound_at: None,
+            template: None,
+            thread: None,
         };
         let envelope = Envelope::of(&job).expect("encodes");
         assert_eq!(envelope.queue, QueueName::Outbound);

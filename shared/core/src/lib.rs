@@ -22,5 +22,6 @@ pub mod report;
 pub mod retention;
 pub mod service;
 pub mod text;
+pub mod triage;
 
 pub use lang::Lang;

@@ -272,6 +272,136 @@ pub struct OutboundJob {
     pub reply: Reply,
     /// Unique per message, so a redelivered job is sent once.
     pub job_id: String,
+    /// When the informant last wrote to us: the start of WhatsApp's 24-hour
+    /// customer-service window. `None`: a reply to the message just received (the
+    /// window is open).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_inbound_at: Option<i64>,
+    /// What to send instead of `reply` once the window has closed (officers' feedback,
+    /// questions and status news); `None` for in-chat replies, which are dropped rather
+    /// than sent late.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<TemplateMessage>,
+    /// Set when the message is part of a report's thread with the informant, so its
+    /// delivery state reaches the officers ([`ThreadStore::set_delivery`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<ThreadRef>,
+}
+
+/// A registered WhatsApp template message (`infra/whatsapp-templates.toml`): its name,
+/// language and body parameters in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateMessage {
+    pub name: String,
+    pub lang: Lang,
+    pub params: Vec<String>,
+}
+
+/// A message to an office of the range (an SP office or the range office), e.g. a P1
+/// alert. Offices are named, never numbered, in the job: the notifier looks the number
+/// up in the range configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfficeAlertJob {
+    /// `range`, or a district code (its SP office).
+    pub office: String,
+    pub template: TemplateMessage,
+    pub report_id: ReportId,
+    /// Unique per alert, so a redelivered job is sent once.
+    pub job_id: String,
+}
+
+/// Which entry of which report's thread an outbound message is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadRef {
+    pub report_id: ReportId,
+    pub entry_id: String,
+}
+
+/// Who wrote a thread entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreadDirection {
+    ToInformant,
+    FromInformant,
+}
+
+/// What a thread entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreadKind {
+    /// Officers' feedback (a template and a short note).
+    Feedback,
+    /// An officer's follow-up question.
+    Question,
+    /// News of a status change (e.g. action taken), sent automatically.
+    StatusNews,
+    /// The informant's answer to a question.
+    Answer,
+}
+
+/// What became of a message sent to an informant, as WhatsApp's status webhooks tell
+/// it. Applied monotonically: a late `sent` never overwrites `read`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Queued,
+    Sent,
+    Delivered,
+    Read,
+    /// Final: WhatsApp could not deliver it (or the send was refused for good).
+    Failed,
+}
+
+/// One message between officers and an informant, about one report. Holds no identity:
+/// officers read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThreadEntry {
+    pub report_id: ReportId,
+    /// Unique within the report: the outbound job's id, or the inbound message's key.
+    pub entry_id: String,
+    pub direction: ThreadDirection,
+    pub kind: ThreadKind,
+    /// The officer's words, or the informant's answer.
+    pub text: String,
+    /// Media the informant sent with the answer (stored in the vault under the report).
+    #[serde(default)]
+    pub media_keys: Vec<String>,
+    pub at: i64,
+    /// The officer who wrote it (their sign-in subject); `None` for the informant and
+    /// for automatic news.
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// Outbound only.
+    #[serde(default)]
+    pub delivery: Option<DeliveryState>,
+    #[serde(default)]
+    pub delivery_at: Option<i64>,
+    /// Whether it went out as a template (the 24-hour window had closed).
+    #[serde(default)]
+    pub as_template: bool,
+}
+
+/// The messages of each report's thread, with their delivery state.
+#[async_trait]
+pub trait ThreadStore: Send + Sync {
+    /// Stores an entry; idempotent on (report, entry id).
+    async fn append(&self, entry: &ThreadEntry) -> Result<(), StoreError>;
+    /// Oldest first.
+    async fn list(&self, report_id: &ReportId) -> Result<Vec<ThreadEntry>, StoreError>;
+    /// Raises an outbound entry's delivery state, never lowers it (`Failed` is final,
+    /// and beats everything but `Read`); `false` if there is no such entry.
+    async fn set_delivery(
+        &self,
+        thread: &ThreadRef,
+        state: DeliveryState,
+        at: i64,
+        as_template: bool,
+    ) -> Result<bool, StoreError>;
+    /// Remembers which thread entry a sent WhatsApp message is, by the message's key
+    /// ([`Pseudonymizer::message_key`] of its id: the id encodes the recipient).
+    async fn link_message(&self, message_key: &str, thread: &ThreadRef) -> Result<(), StoreError>;
+    /// The thread entry a status webhook's message is, if it was one.
+    async fn by_message(&self, message_key: &str) -> Result<Option<ThreadRef>, StoreError>;
 }
 
 /// A piece of media to fetch into the vault.
@@ -343,6 +473,8 @@ pub enum SendFailure {
 #[async_trait]
 pub trait Messenger: Send + Sync {
     async fn send(&self, to: &Identity, reply: &Reply) -> Result<String, SendFailure>;
+    /// Sends a registered template (allowed outside the 24-hour window).
+    async fn send_template(&self, to: &Identity, template: &TemplateMessage) -> Result<String, SendFailure>;
 }
 
 /// Why media could not be fetched.

@@ -106,6 +106,8 @@ versioned! {
     crate::ports::MediaRecord => 1,
     crate::ports::AuditEntry => 1,
     crate::ports::OutboundJob => 1,
+    crate::ports::OfficeAlertJob => 1,
+    crate::ports::ThreadEntry => 1,
     crate::ports::MediaJob => 1,
     crate::ports::ReportJob => 1,
     crate::jobs::Outbox => 1,

@@ -57,6 +57,9 @@ fn reply(group: &str, n: usize) -> OutboundJob {
         reply_address: SealedAddress(vec![1]),
         reply: Reply::Text { body: format!("{n}") },
         job_id: format!("{group}.{n}"),
+        last_inbound_at: None,
+        template: None,
+        thread: None,
     }
 }
 

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use satark_core::conversation::Reply;
 use satark_core::ids::Identity;
-use satark_core::ports::{FetchFailure, MediaSource, Messenger, SendFailure};
+use satark_core::ports::{FetchFailure, MediaSource, Messenger, SendFailure, TemplateMessage};
 use satark_whatsapp::{GraphClient, ListRow, ListSection, OutgoingMessage, Recipient, ReplyButton, SendError};
 
 /// Sends replies through the Graph API.
@@ -69,7 +69,23 @@ fn recipient(identity: &Identity) -> Recipient {
 #[async_trait]
 impl Messenger for GraphMessenger {
     async fn send(&self, to: &Identity, reply: &Reply) -> Result<String, SendFailure> {
-        match self.client.send(&recipient(to), &outgoing(reply), None).await {
+        self.deliver(to, &outgoing(reply)).await
+    }
+
+    async fn send_template(&self, to: &Identity, template: &TemplateMessage) -> Result<String, SendFailure> {
+        let message = OutgoingMessage::Template {
+            name: template.name.clone(),
+            language: template.lang.code().to_string(),
+            body_params: template.params.clone(),
+            quick_reply_payloads: Vec::new(),
+        };
+        self.deliver(to, &message).await
+    }
+}
+
+impl GraphMessenger {
+    async fn deliver(&self, to: &Identity, message: &OutgoingMessage) -> Result<String, SendFailure> {
+        match self.client.send(&recipient(to), message, None).await {
             Ok(sent) => Ok(sent.wamid),
             Err(e) if e.is_window_closed() => Err(SendFailure::WindowClosed),
             Err(e) if e.is_retryable() => Err(SendFailure::Retryable(e.to_string())),

@@ -161,6 +161,9 @@ impl Intake {
                     reply_address: address.clone(),
                     reply,
                     job_id: format!("{key}.{i}"),
+                    last_inbound_at: None,
+                    template: None,
+                    thread: None,
                 })?);
             }
 

@@ -144,6 +144,9 @@ impl MediaIngest {
             reply_address: job.reply_address.clone(),
             reply,
             job_id: format!("{}.media-notice", job.media_key),
+            last_inbound_at: None,
+            template: None,
+            thread: None,
         };
         Ok(crate::jobs::send(self.jobs.as_ref(), &notice).await?)
     }
