@@ -6,7 +6,7 @@ use satark_core::i18n::Catalog;
 use satark_core::ports::{MediaJob, OutboundJob, ReportJob};
 use satark_core::range::RangeConfig;
 use satark_core::retention::RetentionPolicy;
-use satark_core::service::{Classifier, Intake, IntakePorts, MediaIngest, Notifier};
+use satark_core::service::{Classifier, Intake, IntakePorts, LearnedFilter, MediaIngest, Notifier};
 use satark_embedded::{ContactOpener, FileVault, LocalKeys, OsEntropy, SqliteQueue, Store, WorkerConfig};
 use satark_http::evidence::BlockingSandbox;
 use satark_http::graph::{GraphMediaSource, GraphMessenger};
@@ -225,8 +225,10 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
     }));
     let classifier = Arc::new(Classifier {
         reports: Arc::new(store.clone()),
-        aggregates: Arc::new(store.clone()),
-        idempotency: Arc::new(store.clone()),
+        triage: Arc::new(store.clone()),
+        vault: Arc::new(vault.clone()),
+        queue: Arc::new(store.clone()),
+        filter: Arc::new(LearnedFilter::new(Arc::new(store.clone()))),
         range: range.clone(),
     });
     let classify_clock = clock.clone();
@@ -234,7 +236,10 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
         submitted
             .run(worker_config, |job| {
                 let (classifier, clock) = (classifier.clone(), classify_clock.clone());
-                async move { Ok(classifier.classify(&job, clock.now()).await?) }
+                async move {
+                    classifier.classify(&job, clock.now()).await?;
+                    Ok(())
+                }
             })
             .await;
     }));

@@ -1,7 +1,9 @@
 //! Analytics counters in DynamoDB: one item per day × district × station × category ×
-//! status, incremented with `ADD` (atomic, no read first).
+//! measure, incremented with `ADD` (atomic, no read first).
 //!
-//! Key: `pk` = `AGG#<district>`, `sk` = `<day>#<station or ->#<category>#<status>`, so
+//! Key: `pk` = `AGG#<district>`, `sk` = `<day>#<station or ->#<category>#<measure>`
+//! (a bare status, as counters were keyed before other measures, reads as that
+//! status), so
 //! a district's days are one `Query` with `sk BETWEEN`, and analytics cost
 //! O(days × stations), whatever the number of reports.
 
@@ -14,8 +16,7 @@ use aws_sdk_dynamodb::operation::create_table::builders::CreateTableInputBuilder
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
-use satark_core::ports::{AggregateKey, AggregateStore, StoreError};
-use satark_core::report::ReportStatus;
+use satark_core::ports::{AggregateKey, AggregateStore, Measure, StoreError};
 
 /// Sort-key attribute of the aggregates table.
 pub const SK: &str = "sk";
@@ -28,13 +29,21 @@ pub struct DynamoAggregates {
     table: String,
 }
 
-fn partition(district: &str) -> String {
+pub(crate) fn partition(district: &str) -> String {
     format!("AGG#{district}")
 }
 
-fn sort_key(key: &AggregateKey) -> String {
+pub(crate) fn sort_key(key: &AggregateKey) -> String {
     let station = key.station.map_or_else(|| "-".to_string(), |n| n.to_string());
-    format!("{}#{station}#{}#{}", key.day, key.category, key.status.as_str())
+    format!("{}#{station}#{}#{}", key.day, key.category, key.measure.token())
+}
+
+/// The key of a counter's item.
+pub(crate) fn cell_key(key: &AggregateKey) -> std::collections::HashMap<String, AttributeValue> {
+    std::collections::HashMap::from([
+        (attr::PK.to_string(), AttributeValue::S(partition(&key.district))),
+        (SK.to_string(), AttributeValue::S(sort_key(key))),
+    ])
 }
 
 fn parse_sort_key(district: &str, sk: &str) -> Option<AggregateKey> {
@@ -45,13 +54,13 @@ fn parse_sort_key(district: &str, sk: &str) -> Option<AggregateKey> {
         n => Some(n.parse().ok()?),
     };
     let category = parts.next()?.to_string();
-    let status = ReportStatus::parse(parts.next()?)?;
+    let measure = Measure::parse(parts.next()?)?;
     Some(AggregateKey {
         day,
         district: district.to_string(),
         station,
         category,
-        status,
+        measure,
     })
 }
 
@@ -113,8 +122,7 @@ impl AggregateStore for DynamoAggregates {
         self.client
             .update_item()
             .table_name(&self.table)
-            .key(attr::PK, AttributeValue::S(partition(&key.district)))
-            .key(SK, AttributeValue::S(sort_key(key)))
+            .set_key(Some(cell_key(key)))
             .update_expression("ADD #count :delta")
             .expression_attribute_names("#count", COUNT)
             .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()))
@@ -130,7 +138,8 @@ impl AggregateStore for DynamoAggregates {
         from_day: &str,
         to_day: &str,
     ) -> Result<Vec<(AggregateKey, i64)>, StoreError> {
-        let mut out = vec![];
+        // Counters keyed by a bare status (written before measures) sum into their cell.
+        let mut out: std::collections::BTreeMap<AggregateKey, i64> = std::collections::BTreeMap::new();
         let mut start = None;
         loop {
             let page = self
@@ -159,11 +168,11 @@ impl AggregateStore for DynamoAggregates {
                     .and_then(|v| v.as_n().ok())
                     .and_then(|n| n.parse::<i64>().ok())
                     .ok_or_else(|| StoreError::Corrupt("bad count".into()))?;
-                out.push((key, count));
+                *out.entry(key).or_insert(0) += count;
             }
             start = page.last_evaluated_key;
             if start.is_none() {
-                return Ok(out);
+                return Ok(out.into_iter().collect());
             }
         }
     }
@@ -172,6 +181,7 @@ impl AggregateStore for DynamoAggregates {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use satark_core::report::ReportStatus;
 
     #[test]
     fn sort_keys_round_trip() {
@@ -181,7 +191,7 @@ mod tests {
                 district: "JNP".into(),
                 station,
                 category: "illicit_liquor".into(),
-                status: ReportStatus::UnderReview,
+                measure: Measure::Status(ReportStatus::UnderReview),
             };
             assert_eq!(parse_sort_key("JNP", &sort_key(&key)), Some(key));
         }

@@ -2,8 +2,8 @@
 //! environment.
 
 use crate::{
-    DynamoAggregates, DynamoAudit, DynamoStore, KmsOpener, KmsPseudonymizer, KmsSealer, S3Vault, SqsJobQueue,
-    TableNames,
+    DynamoAggregates, DynamoAudit, DynamoStore, DynamoTriage, KmsOpener, KmsPseudonymizer, KmsSealer, S3Vault,
+    SqsJobQueue, TableNames,
 };
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -55,6 +55,8 @@ pub mod env {
     pub const AGGREGATES_TABLE: &str = "SATARK_AGGREGATES_TABLE";
     /// The DynamoDB table of the officers' audit log.
     pub const AUDIT_TABLE: &str = "SATARK_AUDIT_TABLE";
+    /// The DynamoDB table of the classifier's fingerprints, pending alerts and model.
+    pub const TRIAGE_TABLE: &str = "SATARK_TRIAGE_TABLE";
     /// KMS HMAC_256 key (GENERATE_VERIFY_MAC) the pseudonym key is derived from.
     pub const PSEUDONYM_KEY_ID: &str = "SATARK_PSEUDONYM_KEY_ID";
     /// KMS symmetric key that seals reply addresses (the contact key).
@@ -77,6 +79,7 @@ pub struct ResourceNames {
     pub reports_queue_url: Option<String>,
     pub aggregates_table: Option<String>,
     pub audit_table: Option<String>,
+    pub triage_table: Option<String>,
     pub pseudonym_key_id: Option<String>,
     pub contact_key_id: Option<String>,
     pub s3_force_path_style: bool,
@@ -103,6 +106,7 @@ impl ResourceNames {
             reports_queue_url: get(env::REPORTS_QUEUE_URL),
             aggregates_table: get(env::AGGREGATES_TABLE),
             audit_table: get(env::AUDIT_TABLE),
+            triage_table: get(env::TRIAGE_TABLE),
             pseudonym_key_id: get(env::PSEUDONYM_KEY_ID),
             contact_key_id: get(env::CONTACT_KEY_ID),
             s3_force_path_style: get(env::S3_FORCE_PATH_STYLE)
@@ -292,6 +296,16 @@ impl AwsConfig {
     pub fn aggregates(&self) -> Result<DynamoAggregates, AwsError> {
         Ok(DynamoAggregates::new(
             self.dynamodb.clone(),
+            require(&self.names.aggregates_table, env::AGGREGATES_TABLE)?,
+        ))
+    }
+
+    /// The classifier's records (and the report items and counters its commits write).
+    pub fn triage(&self) -> Result<DynamoTriage, AwsError> {
+        Ok(DynamoTriage::new(
+            self.dynamodb.clone(),
+            require(&self.names.reports_table, env::REPORTS_TABLE)?,
+            require(&self.names.triage_table, env::TRIAGE_TABLE)?,
             require(&self.names.aggregates_table, env::AGGREGATES_TABLE)?,
         ))
     }

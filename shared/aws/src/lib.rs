@@ -85,6 +85,7 @@ mod keys;
 mod queue;
 mod store;
 mod tables;
+mod triage;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod vault;
@@ -96,6 +97,7 @@ pub use keys::{KmsOpener, KmsPseudonymizer, KmsSealer, PSEUDONYM_KEY_LABEL, PSEU
 pub use queue::{SqsJobQueue, deduplication_id, message_group_id};
 pub use store::DynamoStore;
 pub use tables::{RECENT_INDEX, TableDefinition, TableNames, attr, create_tables, table_definitions};
+pub use triage::{DynamoTriage, triage_attr, triage_table};
 pub use vault::{MAX_PRESIGN_TTL, S3Vault, object_key};
 
 /// The SDK crates, re-exported so callers (tests, functions) use the same versions.

@@ -534,6 +534,14 @@ impl ReportStore for DynamoStore {
         Ok(reports)
     }
 
+    async fn informant_of(&self, id: &ReportId) -> Result<Option<Pseudonym>, StoreError> {
+        let item = self
+            .get_report_item(report_key(id), attr::INFORMANT)
+            .await?;
+        item.map(|item| get_s(&item, attr::INFORMANT).map(|who| Pseudonym::new(who.to_string())))
+            .transpose()
+    }
+
     async fn set_status(&self, id: &ReportId, status: ReportStatus, now: i64) -> Result<bool, StoreError> {
         let mut update = self
             .client

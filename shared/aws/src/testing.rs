@@ -7,7 +7,7 @@ use crate::aws_sdk_dynamodb::types::AttributeValue;
 use crate::aws_sdk_kms::config::Credentials;
 use crate::aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use crate::aws_sdk_sqs::types::QueueAttributeName;
-use crate::{AwsConfig, DynamoStore, KmsOpener, KmsPseudonymizer, KmsSealer, ResourceNames, S3Vault, SqsJobQueue};
+use crate::{AwsConfig, DynamoStore, DynamoTriage, KmsOpener, KmsPseudonymizer, KmsSealer, ResourceNames, S3Vault, SqsJobQueue};
 
 pub const DYNAMODB_ENDPOINT: &str = "SATARK_TEST_DYNAMODB_ENDPOINT";
 pub const AWS_ENDPOINT: &str = "SATARK_TEST_AWS_ENDPOINT";
@@ -120,6 +120,7 @@ pub async fn fixture() -> Fixture {
         reports_queue_url: Some(reports),
         aggregates_table: Some(unique("aggregates")),
         audit_table: Some(unique("audit")),
+        triage_table: Some(unique("triage")),
         pseudonym_key_id: Some(hmac_key_id.clone()),
         contact_key_id: Some(contact_key_id.clone()),
         s3_force_path_style: true,
@@ -145,6 +146,12 @@ pub async fn fixture() -> Fixture {
         .create_table()
         .await
         .expect("create the audit table");
+    config
+        .triage()
+        .expect("triage")
+        .create_table()
+        .await
+        .expect("create the triage table");
     Fixture {
         config,
         hmac_key_id,
@@ -156,6 +163,10 @@ pub async fn fixture() -> Fixture {
 impl Fixture {
     pub fn store(&self) -> DynamoStore {
         self.config.store().expect("store")
+    }
+
+    pub fn triage(&self) -> DynamoTriage {
+        self.config.triage().expect("triage")
     }
 
     pub fn vault(&self) -> S3Vault {

@@ -59,6 +59,18 @@ async fn audit_contract() {
 }
 
 #[tokio::test]
+async fn triage_contract() {
+    let fx = fixture().await;
+    let aggregates = fx.config.aggregates().expect("aggregates");
+    satark_contract::triage_store(&fx.store(), &fx.triage(), &aggregates).await;
+}
+
+#[tokio::test]
+async fn model_contract() {
+    satark_contract::model_store(&fixture().await.triage()).await;
+}
+
+#[tokio::test]
 async fn aggregates_contract() {
     satark_contract::aggregate_store(&fixture().await.config.aggregates().expect("aggregates")).await;
 }

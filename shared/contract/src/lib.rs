@@ -10,9 +10,13 @@ use satark_core::conversation::{Conversation, Draft, Stage};
 use satark_core::ids::{Identity, Pseudonym, ReferenceCode, ReportId};
 use satark_core::jobs::{Envelope, QueueName};
 use satark_core::ports::{
-    AggregateKey, AggregateStore, AuditEntry, AuditLog, ConversationStore, DedupeStore, EvidenceVault, MediaRecord,
-    MessageCommit, Pseudonymizer, ReplyAddressOpener, ReplyAddressSealer, ReportStore, SealedAddress, StoreError,
+    ActionDelay, AggregateKey, AggregateStore, AuditEntry, AuditLog, ConversationStore, DedupeStore, EvidenceVault,
+    Fingerprint, MediaRecord, Measure, MessageCommit, ModelStore, Pseudonymizer, ReplyAddressOpener,
+    ReplyAddressSealer, ReportStore, SealedAddress, StoreError, StoredAssessment, TriageCommit, TriageStore,
 };
+use satark_core::range::Sensitivity;
+use satark_core::triage::priority::Priority;
+use satark_core::triage::{Assessment, Link, LinkKind};
 use satark_core::report::{DetailItem, MediaKind, Report, ReportStatus, StationChoice, Verdict};
 use satark_core::retention::{RetentionPolicy, RetentionStore, sweep};
 
@@ -235,16 +239,21 @@ pub async fn aggregate_store(store: &dyn AggregateStore) {
         .filter(char::is_ascii_alphanumeric)
         .collect::<String>()
         .to_uppercase();
-    let key = |day: &str, station: Option<u16>, status: ReportStatus| AggregateKey {
+    let key = |day: &str, station: Option<u16>, measure: Measure| AggregateKey {
         day: day.into(),
         district: district.clone(),
         station,
         category: "illicit_liquor".into(),
-        status,
+        measure,
     };
-    let a = key("2026-11-28", Some(3), ReportStatus::Received);
-    let b = key("2026-11-29", None, ReportStatus::Received);
-    let c = key("2026-11-29", Some(3), ReportStatus::Closed);
+    let a = key("2026-11-28", Some(3), Measure::Status(ReportStatus::Received));
+    let b = key("2026-11-29", None, Measure::Status(ReportStatus::Received));
+    let c = key("2026-11-29", Some(3), Measure::Status(ReportStatus::Closed));
+    // Other measures of one cell are counters of their own.
+    let d = key("2026-11-29", Some(3), Measure::Priority(Priority::P1));
+    let e = key("2026-11-29", Some(3), Measure::FirstAction(ActionDelay::UnderFourHours));
+    store.add(&d, 1).await.expect("add");
+    store.add(&e, 4).await.expect("add");
     for _ in 0..3 {
         store.add(&a, 1).await.expect("add");
     }
@@ -256,14 +265,14 @@ pub async fn aggregate_store(store: &dyn AggregateStore) {
         .await
         .expect("counts");
     all.sort();
-    let mut expected = vec![(a.clone(), 3), (b.clone(), 2), (c.clone(), 0)];
+    let mut expected = vec![(a.clone(), 3), (b.clone(), 2), (c.clone(), 0), (d.clone(), 1), (e.clone(), 4)];
     expected.sort();
     assert_eq!(all, expected);
     let one_day = store
         .counts(&district, "2026-11-29", "2026-11-29")
         .await
         .expect("counts");
-    assert_eq!(one_day.len(), 2, "only the 29th");
+    assert_eq!(one_day.len(), 4, "only the 29th");
     assert!(
         store
             .counts("NONE", "2026-11-01", "2026-11-30")
@@ -668,4 +677,225 @@ where
     let got = receive(QueueName::Reports, 1).await;
     assert_eq!(got.len(), 1);
     assert_eq!(open_job::<ReportJob>(&got[0]).expect("whole"), report);
+}
+
+/// A fresh assessment of `report`, as the classifier would write it.
+pub fn sample_assessment(report: &Report, priority: Priority) -> Assessment {
+    Assessment {
+        report_id: report.id.clone(),
+        spurious_score: 0.125,
+        spurious: false,
+        reasons: vec![],
+        suggested_category: None,
+        priority,
+        base_priority: priority,
+        priority_reasons: vec![],
+        sensitivity: Sensitivity::Standard,
+        sensitivity_reason: None,
+        links: vec![],
+        corroborations: 0,
+        disclosures: vec![],
+        model_verdicts: 0,
+        classified_at: report.submitted_at + 5,
+        first_action_at: None,
+        alerted_at: (priority == Priority::P1).then_some(report.submitted_at + 5),
+        acknowledged_at: None,
+        escalated_at: None,
+    }
+}
+
+fn fingerprint(report: &Report, informant: &Pseudonym, text: u64) -> Fingerprint {
+    Fingerprint {
+        report_id: report.id.clone(),
+        district: report.district.clone(),
+        submitted_at: report.submitted_at,
+        text: Some(text),
+        images: vec!["00ff00ff00ff00ff".into()],
+        informant: informant.clone(),
+    }
+}
+
+/// Triage: a first classification is written once, with its counters, all or nothing;
+/// updates are optimistic; linked assessments move in the same write; fingerprints
+/// are found by district and by informant within a window; unacknowledged alerts
+/// are listed until acknowledged. `aggregates` must read what `triage` commits.
+pub async fn triage_store(reports: &dyn ReportStore, triage: &dyn TriageStore, aggregates: &dyn AggregateStore) {
+    let district = unique("T")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_uppercase();
+    let informant = Pseudonym::new(unique("p1:triage"));
+    let other = Pseudonym::new(unique("p1:other"));
+    let mut earlier = sample_report(&unique("triage-a"));
+    earlier.district = district.clone();
+    let mut later = sample_report(&unique("triage-b"));
+    later.district = district.clone();
+    later.submitted_at = earlier.submitted_at + 3600;
+    later.reference = ReferenceCode::new("JNP", &later.id.as_str().as_bytes()[4..8]);
+    reports.insert(&earlier, &other).await.expect("insert");
+    reports.insert(&later, &informant).await.expect("insert");
+    assert_eq!(reports.informant_of(&later.id).await.expect("informant"), Some(informant.clone()));
+    assert_eq!(reports.informant_of(&report_id("none")).await.expect("informant"), None);
+    assert!(triage.assessment(&earlier.id).await.expect("read").is_none());
+
+    let cell = |measure: Measure| AggregateKey {
+        day: "2026-12-30".into(),
+        district: district.clone(),
+        station: Some(3),
+        category: "illicit_liquor".into(),
+        measure,
+    };
+    let first = sample_assessment(&earlier, Priority::P2);
+    let counts = [(cell(Measure::Status(ReportStatus::Received)), 1), (cell(Measure::Priority(Priority::P2)), 1)];
+    let jobs = [Envelope {
+        queue: QueueName::Outbound,
+        group: "office:JNP".into(),
+        dedupe_key: unique("alert"),
+        body: "{}".into(),
+    }];
+    let commit = TriageCommit {
+        assessment: &first,
+        expected_version: None,
+        fingerprint: Some(&fingerprint(&earlier, &other, 7)),
+        linked: &[],
+        counts: &counts,
+        status: None,
+        verdict: None,
+        now: earlier.submitted_at + 5,
+        jobs: &jobs,
+    };
+    assert_eq!(triage.commit(&commit).await.expect("first classification"), 1);
+    // The same first classification again (a redelivery) writes nothing.
+    assert!(matches!(triage.commit(&commit).await, Err(StoreError::AlreadyProcessed)));
+    let counted = aggregates.counts(&district, "2026-12-30", "2026-12-30").await.expect("counts");
+    assert_eq!(counted.iter().map(|(_, n)| n).sum::<i64>(), 2, "counted once: {counted:?}");
+    let stored = triage.assessment(&earlier.id).await.expect("read").expect("stored");
+    assert_eq!((stored.assessment.clone(), stored.version), (first.clone(), 1));
+    let outbox = triage.outbox(&earlier.id).await.expect("outbox");
+    assert!(outbox.is_empty() || outbox == jobs, "the outbox is the commit's jobs or already queued");
+
+    // The later report links the earlier one, and raises it, in one write.
+    let mut raised = stored.clone();
+    raised.assessment.priority = Priority::P1;
+    raised.assessment.alerted_at = Some(later.submitted_at + 5);
+    raised.assessment.links.push(Link {
+        report_id: later.id.clone(),
+        kind: LinkKind::Text,
+        independent: true,
+    });
+    raised.assessment.corroborations = 1;
+    let second = sample_assessment(&later, Priority::P3);
+    let moves = [
+        (cell(Measure::Priority(Priority::P2)), -1),
+        (cell(Measure::Priority(Priority::P1)), 1),
+        (cell(Measure::Priority(Priority::P3)), 1),
+    ];
+    // A stale version of the linked assessment refuses the whole write.
+    let stale = StoredAssessment {
+        assessment: raised.assessment.clone(),
+        version: 7,
+    };
+    let refused = TriageCommit {
+        assessment: &second,
+        expected_version: None,
+        fingerprint: Some(&fingerprint(&later, &informant, 7)),
+        linked: std::slice::from_ref(&stale),
+        counts: &moves,
+        status: None,
+        verdict: None,
+        now: later.submitted_at + 5,
+        jobs: &[],
+    };
+    let outcome = triage.commit(&refused).await;
+    assert!(matches!(outcome, Err(StoreError::Conflict)), "{outcome:?}");
+    assert!(triage.assessment(&later.id).await.expect("read").is_none(), "nothing of it stored");
+    let counted = aggregates.counts(&district, "2026-12-30", "2026-12-30").await.expect("counts");
+    assert_eq!(counted.iter().map(|(_, n)| n).sum::<i64>(), 2, "no count moved: {counted:?}");
+    let accepted = TriageCommit {
+        linked: std::slice::from_ref(&raised),
+        ..refused
+    };
+    triage.commit(&accepted).await.expect("classified with its link");
+    let now_earlier = triage.assessment(&earlier.id).await.expect("read").expect("stored");
+    assert_eq!(now_earlier.version, 2);
+    assert_eq!(now_earlier.assessment.priority, Priority::P1);
+    let mut counted = aggregates.counts(&district, "2026-12-30", "2026-12-30").await.expect("counts");
+    counted.retain(|(_, n)| *n != 0);
+    counted.sort();
+    let mut expected = vec![
+        (cell(Measure::Status(ReportStatus::Received)), 1),
+        (cell(Measure::Priority(Priority::P1)), 1),
+        (cell(Measure::Priority(Priority::P3)), 1),
+    ];
+    expected.sort();
+    assert_eq!(counted, expected);
+
+    // Fingerprints by district (newest first, within the window) and by informant.
+    let found = triage.fingerprints(&district, earlier.submitted_at, 10).await.expect("fingerprints");
+    let ids: Vec<&ReportId> = found.iter().map(|f| &f.report_id).collect();
+    assert_eq!(ids, [&later.id, &earlier.id]);
+    assert_eq!(found[0].informant, informant);
+    let window = triage.fingerprints(&district, later.submitted_at, 10).await.expect("fingerprints");
+    assert_eq!(window.len(), 1, "only what is inside the window");
+    assert_eq!(triage.fingerprints(&district, 0, 1).await.expect("fingerprints").len(), 1, "the limit holds");
+    let own = triage.informant_fingerprints(&informant, 0, 10).await.expect("by informant");
+    assert_eq!(own.iter().map(|f| &f.report_id).collect::<Vec<_>>(), [&later.id]);
+
+    // The raised report's alert waits for an officer, then is gone once acknowledged.
+    let pending = triage.unacknowledged_alerts(later.submitted_at + 5, 100).await.expect("alerts");
+    assert!(pending.contains(&earlier.id), "{pending:?}");
+    assert!(
+        !triage
+            .unacknowledged_alerts(later.submitted_at + 4, 100)
+            .await
+            .expect("alerts")
+            .contains(&earlier.id),
+        "not before it was raised"
+    );
+    let mut acknowledged = now_earlier.assessment.clone();
+    acknowledged.acknowledged_at = Some(later.submitted_at + 60);
+    acknowledged.first_action_at = Some(later.submitted_at + 60);
+    let action = [
+        (cell(Measure::Status(ReportStatus::Received)), -1),
+        (cell(Measure::Status(ReportStatus::UnderReview)), 1),
+        (cell(Measure::FirstAction(ActionDelay::UnderHour)), 1),
+    ];
+    let update = TriageCommit {
+        assessment: &acknowledged,
+        expected_version: Some(now_earlier.version),
+        fingerprint: None,
+        linked: &[],
+        counts: &action,
+        status: Some(ReportStatus::UnderReview),
+        verdict: Some(Verdict::Genuine),
+        now: later.submitted_at + 60,
+        jobs: &[],
+    };
+    assert_eq!(triage.commit(&update).await.expect("officer action"), 3);
+    assert!(matches!(triage.commit(&update).await, Err(StoreError::Conflict)), "stale version");
+    assert!(
+        !triage
+            .unacknowledged_alerts(i64::MAX / 2, 100)
+            .await
+            .expect("alerts")
+            .contains(&earlier.id)
+    );
+    let report = reports.get(&earlier.id).await.expect("get").expect("stored");
+    assert_eq!(report.status, ReportStatus::UnderReview, "the status moved with the action");
+}
+
+/// Models: absent until saved; optimistic concurrency on versions; bytes kept exactly.
+pub async fn model_store(store: &dyn ModelStore) {
+    let name = unique("model-");
+    assert!(store.load(&name).await.expect("load").is_none());
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(200_000).collect();
+    assert_eq!(store.save(&name, &bytes, None).await.expect("save"), 1);
+    assert!(matches!(store.save(&name, b"x", None).await, Err(StoreError::Conflict)));
+    let loaded = store.load(&name).await.expect("load").expect("saved");
+    assert_eq!((loaded.bytes.len(), loaded.version), (bytes.len(), 1));
+    assert!(loaded.bytes == bytes, "bytes kept exactly");
+    assert_eq!(store.save(&name, b"second", Some(1)).await.expect("save"), 2);
+    assert!(matches!(store.save(&name, b"stale", Some(1)).await, Err(StoreError::Conflict)));
+    assert_eq!(store.load(&name).await.expect("load").expect("saved").bytes, b"second");
 }

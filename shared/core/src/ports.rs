@@ -184,6 +184,9 @@ pub trait ReportStore: Send + Sync {
     -> Result<Option<ReportStatus>, StoreError>;
     /// Newest first, at most `limit`.
     async fn list_recent(&self, limit: usize) -> Result<Vec<Report>, StoreError>;
+    /// Who sent the report (a pseudonym), for the classifier's corroboration and for
+    /// reaching the informant through their conversation. Never returned to officers.
+    async fn informant_of(&self, id: &ReportId) -> Result<Option<Pseudonym>, StoreError>;
     /// Sets a report's status: triage state, kept beside the submission (which never
     /// changes). Closing starts the reply-address retention clock. `false`: no such
     /// report.
@@ -428,8 +431,10 @@ pub struct ReportJob {
 #[error("queue: {0}")]
 pub struct QueueError(pub String);
 
-/// One cell of the analytics counters: a day (in the range's time zone) × district ×
-/// police station × category × status.
+/// One cell of the analytics counters: the reports submitted on a day (in the range's
+/// time zone) × district × police station × category, counted by one [`Measure`].
+/// Every measure counts the same cohort (reports by the day they were submitted), so
+/// shares and rates divide counts of one cell.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct AggregateKey {
     /// `YYYY-MM-DD`.
@@ -438,7 +443,121 @@ pub struct AggregateKey {
     /// `None`: the informant did not know the station.
     pub station: Option<u16>,
     pub category: String,
-    pub status: ReportStatus,
+    pub measure: Measure,
+}
+
+/// What an aggregate counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Reports now in this status (a status change moves one report between cells).
+    Status(ReportStatus),
+    /// Reports classified at this priority.
+    Priority(crate::triage::priority::Priority),
+    /// Reports of this evidence sensitivity.
+    Sensitivity(crate::range::Sensitivity),
+    /// Reports the filter marked spurious.
+    Flagged,
+    /// Reports with this officer verdict (a changed verdict moves between cells).
+    Verdict(Verdict),
+    /// Reports whose first officer action came within this delay of submission.
+    FirstAction(ActionDelay),
+}
+
+/// Histogram buckets of the time from submission to the first officer action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionDelay {
+    UnderHour,
+    UnderFourHours,
+    UnderHalfDay,
+    UnderDay,
+    UnderThreeDays,
+    UnderWeek,
+    WeekOrMore,
+}
+
+impl ActionDelay {
+    pub const ALL: [ActionDelay; 7] = [
+        ActionDelay::UnderHour,
+        ActionDelay::UnderFourHours,
+        ActionDelay::UnderHalfDay,
+        ActionDelay::UnderDay,
+        ActionDelay::UnderThreeDays,
+        ActionDelay::UnderWeek,
+        ActionDelay::WeekOrMore,
+    ];
+
+    /// The bucket's upper bound in seconds (`None` for the last, open one).
+    pub fn upper_seconds(self) -> Option<i64> {
+        const HOUR: i64 = 3600;
+        match self {
+            ActionDelay::UnderHour => Some(HOUR),
+            ActionDelay::UnderFourHours => Some(4 * HOUR),
+            ActionDelay::UnderHalfDay => Some(12 * HOUR),
+            ActionDelay::UnderDay => Some(24 * HOUR),
+            ActionDelay::UnderThreeDays => Some(72 * HOUR),
+            ActionDelay::UnderWeek => Some(168 * HOUR),
+            ActionDelay::WeekOrMore => None,
+        }
+    }
+
+    /// The bucket of a delay in seconds (a negative delay, from a skewed clock, is the
+    /// first bucket).
+    pub fn of(seconds: i64) -> ActionDelay {
+        Self::ALL
+            .into_iter()
+            .find(|b| b.upper_seconds().is_some_and(|upper| seconds < upper))
+            .unwrap_or(ActionDelay::WeekOrMore)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionDelay::UnderHour => "lt1h",
+            ActionDelay::UnderFourHours => "lt4h",
+            ActionDelay::UnderHalfDay => "lt12h",
+            ActionDelay::UnderDay => "lt24h",
+            ActionDelay::UnderThreeDays => "lt72h",
+            ActionDelay::UnderWeek => "lt168h",
+            ActionDelay::WeekOrMore => "ge168h",
+        }
+    }
+}
+
+impl Measure {
+    /// The measure as one token (`status:received`, `priority:p1`, `flagged`, …), as
+    /// both stores key their counters. A bare status (`received`) is how counters were
+    /// keyed before other measures existed, and still reads as that status.
+    pub fn token(self) -> String {
+        match self {
+            Measure::Status(s) => format!("status:{}", s.as_str()),
+            Measure::Priority(p) => format!("priority:{}", p.as_str()),
+            Measure::Sensitivity(s) => format!("sensitivity:{}", s.as_str()),
+            Measure::Flagged => "flagged".to_string(),
+            Measure::Verdict(v) => format!("verdict:{}", v.as_str()),
+            Measure::FirstAction(d) => format!("first_action:{}", d.as_str()),
+        }
+    }
+
+    pub fn parse(token: &str) -> Option<Measure> {
+        let Some((kind, value)) = token.split_once(':') else {
+            return match token {
+                "flagged" => Some(Measure::Flagged),
+                legacy => ReportStatus::parse(legacy).map(Measure::Status),
+            };
+        };
+        match kind {
+            "status" => ReportStatus::parse(value).map(Measure::Status),
+            "priority" => crate::triage::priority::Priority::parse(value).map(Measure::Priority),
+            "sensitivity" => crate::range::Sensitivity::parse(value).map(Measure::Sensitivity),
+            "verdict" => Verdict::parse(value).map(Measure::Verdict),
+            "first_action" => ActionDelay::ALL
+                .into_iter()
+                .find(|d| d.as_str() == value)
+                .map(Measure::FirstAction),
+            _ => None,
+        }
+    }
 }
 
 /// Counters updated atomically, so analytics never scan reports.
@@ -453,6 +572,93 @@ pub trait AggregateStore: Send + Sync {
         from_day: &str,
         to_day: &str,
     ) -> Result<Vec<(AggregateKey, i64)>, StoreError>;
+}
+
+/// What the classifier compares a report with: its text's SimHash and its pictures'
+/// perceptual hashes, where and when it was submitted, and by whom (a pseudonym, so
+/// that corroboration counts independent informants only). Read by the classifier
+/// alone; never shown to officers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    pub report_id: ReportId,
+    pub district: String,
+    pub submitted_at: i64,
+    /// `None` when the text is too short to compare.
+    pub text: Option<u64>,
+    pub images: Vec<String>,
+    pub informant: Pseudonym,
+}
+
+/// An assessment as stored, with its version for optimistic concurrency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAssessment {
+    pub assessment: crate::triage::Assessment,
+    pub version: u64,
+}
+
+/// Everything one classification or one officer action writes, as one atomic write:
+/// the report's assessment (created, or updated at the version read), the assessments
+/// of linked reports (each at the version read), the counters it moves and the jobs it
+/// causes (dispatched after the write; kept for a redelivery). Either all of it is stored or none: a crash never loses or doubles a
+/// count.
+#[derive(Debug, Clone, Copy)]
+pub struct TriageCommit<'a> {
+    pub assessment: &'a crate::triage::Assessment,
+    /// `None`: a first classification (refused with [`StoreError::AlreadyProcessed`]
+    /// if the report has one). `Some(v)`: an update ([`StoreError::Conflict`] if the
+    /// version moved).
+    pub expected_version: Option<u64>,
+    /// Stored with a first classification.
+    pub fingerprint: Option<&'a Fingerprint>,
+    pub linked: &'a [StoredAssessment],
+    pub counts: &'a [(AggregateKey, i64)],
+    /// A new triage status and/or verdict for the report row (what retention and
+    /// `status <code>` read).
+    pub status: Option<ReportStatus>,
+    pub verdict: Option<Verdict>,
+    pub now: i64,
+    pub jobs: &'a [Envelope],
+}
+
+/// The classifier's records, and the atomic write of triage.
+#[async_trait]
+pub trait TriageStore: Send + Sync {
+    async fn assessment(&self, id: &ReportId) -> Result<Option<StoredAssessment>, StoreError>;
+    /// Fingerprints of the district's reports submitted at or after `since`, newest
+    /// first, at most `limit`.
+    async fn fingerprints(&self, district: &str, since: i64, limit: usize) -> Result<Vec<Fingerprint>, StoreError>;
+    /// Fingerprints of one informant's reports submitted at or after `since`, newest
+    /// first, at most `limit` (for floods and rate limits).
+    async fn informant_fingerprints(
+        &self,
+        informant: &Pseudonym,
+        since: i64,
+        limit: usize,
+    ) -> Result<Vec<Fingerprint>, StoreError>;
+    /// Stores a [`TriageCommit`], or nothing. Returns the assessment's new version.
+    async fn commit(&self, commit: &TriageCommit<'_>) -> Result<u64, StoreError>;
+    /// The jobs of the report's last committed triage write, for a redelivery to
+    /// dispatch again (sending a job twice is harmless).
+    async fn outbox(&self, id: &ReportId) -> Result<Vec<Envelope>, StoreError>;
+    /// P1 reports alerted at or before `alerted_before` that no officer has
+    /// acknowledged and that were not escalated yet, oldest first, at most `limit`.
+    async fn unacknowledged_alerts(&self, alerted_before: i64, limit: usize) -> Result<Vec<ReportId>, StoreError>;
+}
+
+/// A stored text model with its version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredModel {
+    pub bytes: Vec<u8>,
+    pub version: u64,
+}
+
+/// Where the learned filter's parameters live between cold starts.
+#[async_trait]
+pub trait ModelStore: Send + Sync {
+    async fn load(&self, name: &str) -> Result<Option<StoredModel>, StoreError>;
+    /// Writes the model if its stored version is still `expected_version` (`None`: it
+    /// must not exist yet); otherwise [`StoreError::Conflict`]. Returns the new version.
+    async fn save(&self, name: &str, bytes: &[u8], expected_version: Option<u64>) -> Result<u64, StoreError>;
 }
 
 /// Why a send failed, as the notifier needs to know it.

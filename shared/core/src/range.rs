@@ -105,7 +105,7 @@ impl Station {
 }
 
 /// Who may see a report, by its category (DESIGN.md, "evidence sensitivity").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sensitivity {
     Standard,
@@ -113,6 +113,22 @@ pub enum Sensitivity {
     Sensitive,
     /// Police misconduct: never shown at station level.
     Restricted,
+}
+
+impl Sensitivity {
+    pub const ALL: [Sensitivity; 3] = [Sensitivity::Standard, Sensitivity::Sensitive, Sensitivity::Restricted];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sensitivity::Standard => "standard",
+            Sensitivity::Sensitive => "sensitive",
+            Sensitivity::Restricted => "restricted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -108,6 +108,8 @@ versioned! {
     crate::ports::OutboundJob => 1,
     crate::ports::OfficeAlertJob => 1,
     crate::ports::ThreadEntry => 1,
+    crate::triage::Assessment => 1,
+    crate::ports::Fingerprint => 1,
     crate::ports::MediaJob => 1,
     crate::ports::ReportJob => 1,
     crate::jobs::Outbox => 1,

@@ -15,6 +15,7 @@ mod keys;
 mod queue;
 mod retention;
 mod store;
+mod triage;
 mod vault;
 
 pub use files::create_private_dir;

@@ -8,7 +8,7 @@ use satark_core::ids::{Pseudonym, ReferenceCode, ReportId};
 use satark_core::jobs::{Envelope, QueueName};
 use satark_core::ports::{
     AggregateKey, AggregateStore, AuditEntry, AuditLog, ConversationRecord, ConversationStore, DedupeStore,
-    MessageCommit, ReportStore, SealedAddress, StoreError,
+    Measure, MessageCommit, ReportStore, SealedAddress, StoreError,
 };
 use satark_core::records::{decode, encode};
 use satark_core::report::{Report, ReportStatus, StationChoice, Verdict};
@@ -94,6 +94,25 @@ CREATE TABLE IF NOT EXISTS jobs (
     UNIQUE (queue, dedupe_key)
 );
 CREATE INDEX IF NOT EXISTS jobs_ready ON jobs(queue, state, group_key, id);
+CREATE TABLE IF NOT EXISTS triage (
+    report_id        TEXT PRIMARY KEY,
+    version          INTEGER NOT NULL,
+    record           TEXT NOT NULL,
+    district         TEXT NOT NULL,
+    submitted_at     INTEGER NOT NULL,
+    informant        TEXT NOT NULL,
+    fingerprint      TEXT NOT NULL,
+    outbox           TEXT NOT NULL,
+    alert_pending_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS triage_district ON triage(district, submitted_at);
+CREATE INDEX IF NOT EXISTS triage_informant ON triage(informant, submitted_at);
+CREATE INDEX IF NOT EXISTS triage_alerts ON triage(alert_pending_at) WHERE alert_pending_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS models (
+    name    TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    bytes   BLOB NOT NULL
+);
 ";
 
 /// One SQLite database shared by all embedded adapters. Calls are short and made
@@ -169,7 +188,7 @@ impl Store {
     /// The connection. A panic elsewhere while it was held does not take the store
     /// down with it: an open transaction was rolled back when its guard unwound, so
     /// the connection is sound, and the poison is cleared.
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
+    pub(crate) fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
         Ok(self.conn.lock().unwrap_or_else(|poisoned| {
             self.conn.clear_poison();
             poisoned.into_inner()
@@ -285,13 +304,13 @@ fn insert_report(conn: &Connection, report: &Report, informant: &Pseudonym) -> R
 }
 
 /// A report: its submission (the body, never rewritten) with its triage status.
-fn with_triage(body: &str, status: &str) -> Result<Report, StoreError> {
+pub(crate) fn with_triage(body: &str, status: &str) -> Result<Report, StoreError> {
     let mut report: Report = decode(body)?;
     report.status = ReportStatus::parse(status).ok_or_else(|| corrupt(format!("status {status}")))?;
     Ok(report)
 }
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
@@ -454,23 +473,20 @@ impl ReportStore for Store {
 
     async fn set_status(&self, id: &ReportId, status: ReportStatus, now: i64) -> Result<bool, StoreError> {
         // Triage state beside the submission: the body is never rewritten.
-        let closed_at = (status == ReportStatus::Closed).then_some(now);
-        let changed = self.with(|c| {
-            c.execute(
-                "UPDATE reports SET status = ?2, closed_at = ?3 WHERE id = ?1",
-                params![id.as_str(), status.as_str(), closed_at],
-            )
-        })?;
+        let changed = self.with(|c| set_status_row(c, id, status, now))?;
         Ok(changed == 1)
     }
 
-    async fn set_verdict(&self, id: &ReportId, verdict: Verdict, now: i64) -> Result<bool, StoreError> {
-        let changed = self.with(|c| {
-            c.execute(
-                "UPDATE reports SET verdict = ?2, verdict_at = ?3 WHERE id = ?1",
-                params![id.as_str(), verdict.as_str(), now],
-            )
+    async fn informant_of(&self, id: &ReportId) -> Result<Option<Pseudonym>, StoreError> {
+        let who: Option<String> = self.with(|c| {
+            c.query_row("SELECT informant FROM reports WHERE id = ?1", [id.as_str()], |r| r.get(0))
+                .optional()
         })?;
+        Ok(who.map(Pseudonym::new))
+    }
+
+    async fn set_verdict(&self, id: &ReportId, verdict: Verdict, now: i64) -> Result<bool, StoreError> {
+        let changed = self.with(|c| set_verdict_row(c, id, verdict, now))?;
         Ok(changed == 1)
     }
 }
@@ -478,18 +494,38 @@ impl ReportStore for Store {
 /// Station 0 stands for "unknown" in the aggregates' primary key (numbers start at 1).
 const UNKNOWN_STATION: i64 = 0;
 
+/// Adds `delta` to a counter (created at zero), inside whatever transaction `conn` is in.
+pub(crate) fn add_count(conn: &Connection, key: &AggregateKey, delta: i64) -> rusqlite::Result<usize> {
+    let station = key.station.map_or(UNKNOWN_STATION, i64::from);
+    conn.execute(
+        "INSERT INTO aggregates (day, district, station, category, status, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (district, day, station, category, status) DO UPDATE SET count = count + excluded.count",
+        params![key.day, key.district, station, key.category, key.measure.token(), delta],
+    )
+}
+
+/// Sets a report's triage status beside its submission (the body is never rewritten);
+/// closing starts the reply-address retention clock.
+pub(crate) fn set_status_row(conn: &Connection, id: &ReportId, status: ReportStatus, now: i64) -> rusqlite::Result<usize> {
+    let closed_at = (status == ReportStatus::Closed).then_some(now);
+    conn.execute(
+        "UPDATE reports SET status = ?2, closed_at = ?3 WHERE id = ?1",
+        params![id.as_str(), status.as_str(), closed_at],
+    )
+}
+
+/// Records a verdict (a spurious one starts the purge clock).
+pub(crate) fn set_verdict_row(conn: &Connection, id: &ReportId, verdict: Verdict, now: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE reports SET verdict = ?2, verdict_at = ?3 WHERE id = ?1",
+        params![id.as_str(), verdict.as_str(), now],
+    )
+}
+
 #[async_trait]
 impl AggregateStore for Store {
     async fn add(&self, key: &AggregateKey, delta: i64) -> Result<(), StoreError> {
-        let station = key.station.map_or(UNKNOWN_STATION, i64::from);
-        self.with(|c| {
-            c.execute(
-                "INSERT INTO aggregates (day, district, station, category, status, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (district, day, station, category, status) DO UPDATE SET count = count + excluded.count",
-                params![key.day, key.district, station, key.category, key.status.as_str(), delta],
-            )
-        })
-        .map(|_| ())
+        self.with(|c| add_count(c, key, delta)).map(|_| ())
     }
 
     async fn counts(
@@ -508,22 +544,22 @@ impl AggregateStore for Store {
             })?;
             rows.collect()
         })?;
-        rows.into_iter()
-            .map(|(day, station, category, status, count)| {
-                let status = ReportStatus::parse(&status).ok_or_else(|| corrupt(format!("status {status}")))?;
-                let station = u16::try_from(station).ok().filter(|n| *n != 0);
-                Ok((
-                    AggregateKey {
-                        day,
-                        district: district.to_string(),
-                        station,
-                        category,
-                        status,
-                    },
-                    count,
-                ))
-            })
-            .collect()
+        // Counters written before measures existed are keyed by a bare status; they
+        // read as that status and are summed with the current rows of their cell.
+        let mut cells: std::collections::BTreeMap<AggregateKey, i64> = std::collections::BTreeMap::new();
+        for (day, station, category, token, count) in rows {
+            let measure = Measure::parse(&token).ok_or_else(|| corrupt(format!("measure {token}")))?;
+            let station = u16::try_from(station).ok().filter(|n| *n != 0);
+            let key = AggregateKey {
+                day,
+                district: district.to_string(),
+                station,
+                category,
+                measure,
+            };
+            *cells.entry(key).or_default() += count;
+        }
+        Ok(cells.into_iter().collect())
     }
 }
 

@@ -81,3 +81,14 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[tokio::test]
+async fn triage() {
+    let store = store();
+    satark_contract::triage_store(&store, &store, &store).await;
+}
+
+#[tokio::test]
+async fn models() {
+    satark_contract::model_store(&store()).await;
+}

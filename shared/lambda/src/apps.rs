@@ -13,7 +13,7 @@ use satark_core::ports::StoreError;
 use satark_core::ports::{Entropy, MediaJob, OutboundJob, ReportJob};
 use satark_core::range::RangeConfig;
 use satark_core::retention::{RetentionPolicy, SweepReport};
-use satark_core::service::{Classifier, Intake, IntakePorts, MediaIngest, Notifier};
+use satark_core::service::{Classifier, Intake, IntakePorts, LearnedFilter, MediaIngest, Notifier};
 use satark_http::evidence::BlockingSandbox;
 use satark_http::graph::{GraphMediaSource, GraphMessenger};
 use satark_http::webhook::{WebhookState, webhook_router as router};
@@ -232,7 +232,8 @@ impl SqsHandler for MediaApp {
     }
 }
 
-/// The classifier function: counts each submitted report once in the aggregates.
+/// The classifier function: scores, links, ranks and counts each submitted report
+/// once, and alerts the offices of a P1.
 pub struct ClassifierApp {
     classifier: Classifier,
     dead_letters: DeadLetters,
@@ -240,12 +241,14 @@ pub struct ClassifierApp {
 
 impl ClassifierApp {
     pub fn new(aws: &AwsConfig) -> Result<Self, SetupError> {
-        let store = Arc::new(aws.store()?);
+        let triage = Arc::new(aws.triage()?);
         Ok(ClassifierApp {
             classifier: Classifier {
-                reports: store.clone(),
-                aggregates: Arc::new(aws.aggregates()?),
-                idempotency: store,
+                reports: Arc::new(aws.store()?),
+                triage: triage.clone(),
+                vault: Arc::new(aws.vault()?),
+                queue: Arc::new(aws.job_queue()),
+                filter: Arc::new(LearnedFilter::new(triage)),
                 range: Arc::new(RangeConfig::default_range()?),
             },
             dead_letters: dead_letters(aws),
@@ -257,7 +260,8 @@ impl SqsHandler for ClassifierApp {
     async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
         process_batch(event, &self.dead_letters, |body| async move {
             let job: ReportJob = open_job(&body)?;
-            Ok(self.classifier.classify(&job, SystemClock.now()).await?)
+            self.classifier.classify(&job, SystemClock.now()).await?;
+            Ok(())
         })
         .await
     }

@@ -5,11 +5,13 @@
 //! Lambda functions and `satark serve` wire adapters into these and hand over.
 
 mod classifier;
+pub mod filter;
 mod intake;
 mod media;
 mod notifier;
 
-pub use classifier::{Classifier, ClassifierError, local_day};
+pub use classifier::{Classified, Classifier, ClassifierError, add_count, alert_jobs, cell, local_day};
+pub use filter::{FilterError, LearnedFilter};
 pub use intake::{Intake, IntakeError, IntakePorts, MessageOutcome};
 pub use media::{IngestOutcome, MediaIngest, MediaIngestError, max_media_bytes};
 pub use notifier::{Delivered, DeliveryError, Notifier};

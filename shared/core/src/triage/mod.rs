@@ -7,3 +7,88 @@
 //! hand-written spurious signals), [`disclosure`] (the self-disclosure guard),
 //! [`simhash`] (near-duplicate text), [`priority`] (P1-P3 and evidence sensitivity),
 //! [`category`] (category suggestions) and [`eval`] (the figures `satark eval` prints).
+
+pub mod assessment;
+pub mod category;
+pub mod disclosure;
+pub mod model;
+pub mod priority;
+pub mod rules;
+pub mod simhash;
+
+pub use assessment::{Assessment, Link, LinkKind, Reason};
+
+use crate::report::{DetailItem, Report};
+use model::TextModel;
+use rules::{ContentInput, RuleHit};
+
+/// A report is marked spurious at or above this score (the figures `satark eval`
+/// prints are at this threshold).
+pub const SPURIOUS_THRESHOLD: f64 = 0.5;
+
+/// How many of the words that pushed a text toward spurious a reason names.
+const MODEL_REASON_TERMS: usize = 3;
+
+/// The informant's own words in a report: its texts and captions, in order.
+pub fn report_text(report: &Report) -> String {
+    let mut parts: Vec<&str> = vec![];
+    for item in &report.items {
+        match item {
+            DetailItem::Text { body, .. } => parts.push(body),
+            DetailItem::Media { caption: Some(c), .. } => parts.push(c),
+            DetailItem::Media { caption: None, .. } => {}
+        }
+    }
+    parts.join("\n")
+}
+
+/// Media items in a report.
+pub fn media_count(report: &Report) -> usize {
+    report.media_keys().count()
+}
+
+/// The spurious score of a text from the rules and the learned model, with reasons.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextScore {
+    pub score: f64,
+    pub spurious: bool,
+    pub model_probability: f64,
+    pub reasons: Vec<Reason>,
+}
+
+/// Scores a text: the content rules (and any sender rules already found) combined with
+/// the model's probability. One function for the classifier, `satark classify` and
+/// `satark eval`, so the figures are the classifier's.
+pub fn score_text(model: &TextModel, text: &str, media_count: usize, sender_hits: &[RuleHit]) -> TextScore {
+    let mut hits = rules::content_rules(&ContentInput { text, media_count });
+    hits.extend(sender_hits.iter().cloned());
+    let model_probability = model.spurious_probability(text);
+    let score = rules::combine(model_probability, &hits);
+    let mut reasons: Vec<Reason> = hits
+        .iter()
+        .map(|h| Reason {
+            code: h.rule.as_str().to_string(),
+            text: h.reason.clone(),
+            weight: h.weight,
+        })
+        .collect();
+    if model_probability >= SPURIOUS_THRESHOLD {
+        let terms = model.strongest_terms(text, MODEL_REASON_TERMS);
+        let text = if terms.is_empty() {
+            "wording resembles reports officers judged spurious".to_string()
+        } else {
+            format!("wording resembles reports officers judged spurious ({})", terms.join(", "))
+        };
+        reasons.push(Reason {
+            code: "model".into(),
+            text,
+            weight: model_probability,
+        });
+    }
+    TextScore {
+        score,
+        spurious: score >= SPURIOUS_THRESHOLD,
+        model_probability,
+        reasons,
+    }
+}
