@@ -701,6 +701,9 @@ pub fn sample_assessment(report: &Report, priority: Priority) -> Assessment {
         alerted_at: (priority == Priority::P1).then_some(report.submitted_at + 5),
         acknowledged_at: None,
         escalated_at: None,
+        verdict: None,
+        assigned_station: None,
+        assigned_officer: None,
     }
 }
 

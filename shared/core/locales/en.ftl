@@ -168,3 +168,22 @@ kw-today = today
 kw-yesterday = yesterday
 kw-earlier = earlier, before, long ago, some days ago
 kw-time-unknown = don't know, dont know, not sure, unknown
+
+# The self-disclosure guard and officers' messages.
+guard-warning = ⚠️ That message seems to contain your {$kinds}. The police must not be able to tell who you are: we suggest removing it. You can describe the place and the people involved instead.
+guard-kind-phone_number = phone number
+guard-kind-aadhaar = Aadhaar number
+guard-kind-pan = PAN number
+guard-kind-email = e-mail address
+guard-kind-name = own name
+guard-remove-btn = Remove it
+guard-keep-btn = Keep it
+guard-removed = That message was removed from your report.
+guard-kept = The message stays in your report.
+kw-remove = remove, remove it, delete, delete it, drop
+kw-keep = keep, keep it
+answer-received = Thank you. Your answer was added to report {$code}. You can send more (text, photo, voice), or send "menu".
+officer-feedback = Update on your report {$code} from the police: {$note}
+officer-question = The police have a question about your report {$code}: {$question}
+    Reply here to answer (text, photo or voice). Please do not share your name or number.
+status-news = News of your report {$code}: {$status}. Thank you for helping the police.

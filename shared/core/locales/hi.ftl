@@ -168,3 +168,22 @@ kw-today = आज, आज ही, आज सुबह, aaj, aaj hi, aaj subah
 kw-yesterday = कल, कल रात, kal, kal raat
 kw-earlier = पहले, बहुत पहले, कुछ दिन पहले, परसों, pehle, pahle, bahut pehle, kuch din pehle, parso, parson
 kw-time-unknown = पता नहीं, नहीं पता, याद नहीं, पक्का नहीं, pata nahi, nahi pata, yaad nahi, pakka nahi
+
+# आत्म-पहचान चेतावनी और पुलिस के संदेश।
+guard-warning = ⚠️ इस संदेश में आपका {$kinds} लगता है। पुलिस को यह पता नहीं चलना चाहिए कि आप कौन हैं: हमारी सलाह है कि इसे हटा दें। इसके बजाय जगह और शामिल लोगों के बारे में बताएँ।
+guard-kind-phone_number = फ़ोन नंबर
+guard-kind-aadhaar = आधार नंबर
+guard-kind-pan = पैन नंबर
+guard-kind-email = ई-मेल पता
+guard-kind-name = अपना नाम
+guard-remove-btn = हटा दें
+guard-keep-btn = रहने दें
+guard-removed = वह संदेश आपकी रिपोर्ट से हटा दिया गया।
+guard-kept = संदेश आपकी रिपोर्ट में रहेगा।
+kw-remove = हटाओ, हटा दो, हटा दें, मिटाओ, hatao, hata do, mitao, remove
+kw-keep = रखो, रहने दो, रहने दें, रख लो, rakho, rehne do, rahne do, rakh lo, keep
+answer-received = धन्यवाद। आपका जवाब रिपोर्ट {$code} में जोड़ दिया गया। आप और भी भेज सकते हैं (लिखकर, फोटो, आवाज़), या "मेनू" भेजें।
+officer-feedback = आपकी रिपोर्ट {$code} पर पुलिस की जानकारी: {$note}
+officer-question = आपकी रिपोर्ट {$code} के बारे में पुलिस का एक सवाल है: {$question}
+    जवाब देने के लिए यहीं लिखें (लिखकर, फोटो या आवाज़)। कृपया अपना नाम या नंबर न बताएँ।
+status-news = आपकी रिपोर्ट {$code} की खबर: {$status}। पुलिस की मदद के लिए धन्यवाद।

@@ -169,3 +169,22 @@ kw-today = آج, آج ہی, آج صبح, aaj, aaj subah
 kw-yesterday = کل, کل رات, kal, kal raat
 kw-earlier = پہلے, بہت پہلے, کچھ دن پہلے, پرسوں, pehle, bohat pehle, kuch din pehle, parson
 kw-time-unknown = معلوم نہیں, نہیں معلوم, پتہ نہیں, یاد نہیں, یقین نہیں, malum nahi, pata nahi, yaad nahi, yaqeen nahi
+
+# اپنی شناخت ظاہر ہونے کی تنبیہ اور پولیس کے پیغامات۔
+guard-warning = ⚠️ اس پیغام میں آپ کا {$kinds} لگتا ہے۔ پولیس کو یہ پتہ نہیں چلنا چاہیے کہ آپ کون ہیں: ہمارا مشورہ ہے کہ اسے ہٹا دیں۔ اس کے بجائے جگہ اور شامل لوگوں کے بارے میں بتائیں۔
+guard-kind-phone_number = فون نمبر
+guard-kind-aadhaar = آدھار نمبر
+guard-kind-pan = پین نمبر
+guard-kind-email = ای میل پتہ
+guard-kind-name = اپنا نام
+guard-remove-btn = ہٹا دیں
+guard-keep-btn = رہنے دیں
+guard-removed = وہ پیغام آپ کی رپورٹ سے ہٹا دیا گیا۔
+guard-kept = پیغام آپ کی رپورٹ میں رہے گا۔
+kw-remove = ہٹاؤ, ہٹا دو, ہٹا دیں, مٹاؤ, hatao, hata do, remove
+kw-keep = رکھو, رہنے دو, رہنے دیں, rakho, rehne do, keep
+answer-received = شکریہ۔ آپ کا جواب رپورٹ {$code} میں شامل کر دیا گیا۔ آپ اور بھی بھیج سکتے ہیں (لکھ کر، تصویر، آواز)، یا "مینو" بھیجیں۔
+officer-feedback = آپ کی رپورٹ {$code} پر پولیس کی اطلاع: {$note}
+officer-question = آپ کی رپورٹ {$code} کے بارے میں پولیس کا ایک سوال ہے: {$question}
+    جواب دینے کے لیے یہیں لکھیں (لکھ کر، تصویر یا آواز)۔ براہ کرم اپنا نام یا نمبر نہ بتائیں۔
+status-news = آپ کی رپورٹ {$code} کی خبر: {$status}۔ پولیس کی مدد کا شکریہ۔

@@ -71,11 +71,20 @@ impl Officer {
         })
     }
 
-    /// Whether this officer may see `report` (its details and evidence).
+    /// Whether this officer may see `report` (its details and evidence), by its
+    /// category's sensitivity.
     pub fn can_see(&self, report: &Report, range: &RangeConfig) -> bool {
-        let sensitivity = range
+        self.can_see_assessed(report, range, None)
+    }
+
+    /// Whether this officer may see `report`, by the higher of its category's
+    /// sensitivity and the classifier's (`assessed`): a misconduct report filed under
+    /// another category is still restricted.
+    pub fn can_see_assessed(&self, report: &Report, range: &RangeConfig, assessed: Option<Sensitivity>) -> bool {
+        let configured = range
             .category(&report.category)
             .map_or(Sensitivity::Restricted, |c| c.sensitivity);
+        let sensitivity = assessed.map_or(configured, |a| a.max(configured));
         match self.role {
             Role::Range => true,
             Role::District => self.district.as_deref() == Some(report.district.as_str()),
@@ -109,6 +118,7 @@ mod tests {
             status: ReportStatus::Received,
             submitted_at: 0,
             via_poster: false,
+            guard_fired: vec![],
         }
     }
 

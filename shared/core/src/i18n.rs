@@ -207,6 +207,7 @@ mod tests {
         let catalog = Catalog::load().expect("catalogs load");
         let args: Vec<(&str, Arg)> = [
             "range", "code", "district", "station", "category", "items", "place", "when", "what", "example", "status",
+            "kinds", "note", "question",
         ]
         .iter()
         .map(|n| (*n, Arg::Str("X")))

@@ -178,6 +178,11 @@ pub struct Report {
     pub submitted_at: i64,
     /// Set when the station came from a QR poster rather than a choice in the chat.
     pub via_poster: bool,
+    /// The kinds of identifying detail the self-disclosure guard warned the informant
+    /// about while they wrote (whatever they then removed or kept): officers see that
+    /// it fired, never what it matched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guard_fired: Vec<crate::triage::disclosure::Disclosure>,
 }
 
 impl Report {

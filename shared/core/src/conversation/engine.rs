@@ -7,6 +7,7 @@ use crate::i18n::Arg;
 use crate::ids::{ReferenceCode, ReportId};
 use crate::report::{DetailItem, IncidentPlace, MediaKind, Report, ReportStatus, StationChoice};
 use crate::text::{Match, best_match, clip, fold_key};
+use crate::triage::disclosure::self_disclosures;
 
 /// Advances `conversation` by one inbound message. Pure: the same inputs give the same
 /// outcome, and no input makes it panic.
@@ -123,6 +124,21 @@ impl<'a> Engine<'a> {
         }
         self.expire_idle_draft();
         self.conv.last_inbound_at = Some(self.conv.last_inbound_at.map_or(now, |t| t.max(now)));
+        self.conv.questions.retain(|q| q.is_open(now));
+        if let InboundContent::Media {
+            kind,
+            wa_media_id,
+            mime_type,
+            caption,
+        } = &inbound.content
+            && self.answering()
+        {
+            let caption = caption.as_deref().map(|c| clip(c, MAX_TEXT_CHARS));
+            return self.attach_answer(
+                caption.unwrap_or_default(),
+                Some((inbound.message_id.clone(), *kind, wa_media_id.clone(), mime_type.clone())),
+            );
+        }
         match &inbound.content {
             InboundContent::Text(text) => self.on_text(text),
             InboundContent::Choice { id, title } => self.on_choice(id, title),
@@ -235,11 +251,55 @@ impl<'a> Engine<'a> {
         if poster.is_some() || self.kw("kw-greeting", text) {
             return self.greet();
         }
+        if self.answering() {
+            return self.attach_answer(clip(text, MAX_TEXT_CHARS), None);
+        }
         if let Some((id, title)) = self.typed_option(text) {
             // The citizen typed an option's number or its title: the same as a tap.
             return self.on_choice(&id, &title);
         }
         self.answer(Answer::Typed(text));
+    }
+
+    /// Whether the informant's message answers an officer's question: one is open, and
+    /// no report is being written (a draft's words belong to the draft).
+    fn answering(&self) -> bool {
+        self.conv.lang.is_some() && self.conv.stage == Stage::Idle && !self.conv.questions.is_empty()
+    }
+
+    /// Attaches the message to the newest open question's report, and thanks the
+    /// informant.
+    fn attach_answer(&mut self, text: String, media: Option<(String, MediaKind, String, Option<String>)>) {
+        let now = self.ctx.now;
+        let Some(question) = self.conv.questions.last_mut() else {
+            return self.prompt();
+        };
+        question.answered_at = Some(now);
+        let (report_id, reference, entry) = (
+            question.report_id.clone(),
+            question.reference.clone(),
+            question.entry_id.clone(),
+        );
+        let mut media_keys = vec![];
+        if let Some((media_key, kind, wa_media_id, mime_type)) = media {
+            media_keys.push(media_key.clone());
+            self.effects.push(Effect::FetchMedia {
+                report_id: report_id.clone(),
+                media_key,
+                wa_media_id,
+                kind,
+                mime_type,
+            });
+        }
+        self.effects.push(Effect::AttachAnswer {
+            report_id,
+            question: entry,
+            text,
+            media_keys,
+        });
+        self.replies.push(Reply::Text {
+            body: self.ta("answer-received", &[("code", Arg::Str(reference.as_str()))]),
+        });
     }
 
     /// The option of the current prompt that `text` names: its position ("3", "३",
@@ -436,6 +496,7 @@ impl<'a> Engine<'a> {
                 }
                 Answer::Action(_) => false,
             },
+            Stage::ConfirmDisclosure { item } => self.at_disclosure(answer, usize::from(item)),
         };
         if !handled {
             self.say(self.t("not-understood"));
@@ -518,6 +579,7 @@ impl<'a> Engine<'a> {
             place_answered: false,
             when: None,
             started_at: self.ctx.now,
+            guard_fired: vec![],
         }
     }
 
@@ -757,6 +819,38 @@ impl<'a> Engine<'a> {
         true
     }
 
+    /// The answer to the self-disclosure guard's question about draft item `item`.
+    fn at_disclosure(&mut self, answer: Answer<'_>, item: usize) -> bool {
+        let drop = match answer {
+            Answer::Action("guard:drop") => true,
+            Answer::Action("guard:keep") => false,
+            Answer::Action(_) => return false,
+            Answer::Typed(t) if self.kw("kw-remove", t) => true,
+            Answer::Typed(t) if self.kw("kw-keep", t) => false,
+            Answer::Typed(text) => {
+                // More words rather than an answer: the flagged message stays, and
+                // these words are details too (the guard looks at them in turn).
+                self.go(Stage::Details);
+                self.on_evidence(DetailItem::Text {
+                    body: clip(text, MAX_TEXT_CHARS),
+                    at: self.ctx.now,
+                });
+                return true;
+            }
+        };
+        if drop {
+            let draft = self.draft_mut();
+            if item < draft.items.len() {
+                draft.items.remove(item);
+            }
+            self.say(self.t("guard-removed"));
+        } else {
+            self.say(self.t("guard-kept"));
+        }
+        self.resume();
+        true
+    }
+
     /// Text or media offered as evidence: kept in the draft wherever the conversation is.
     fn on_evidence(&mut self, item: DetailItem) {
         let had_draft = self.conv.draft.is_some();
@@ -795,6 +889,10 @@ impl<'a> Engine<'a> {
                 mime_type: mime_type.clone(),
             });
         }
+        let own_words = match &item {
+            DetailItem::Text { body, .. } => Some(body.clone()),
+            DetailItem::Media { caption, .. } => caption.clone(),
+        };
         let draft = self.draft_mut();
         draft.items.push(item);
         let count = draft.items.len() as i64;
@@ -809,6 +907,24 @@ impl<'a> Engine<'a> {
         if what == "what-document" {
             // Document properties (author names) cannot be removed; say so at once.
             ack = format!("{ack}\n\n{}", self.t("document-warning"));
+        }
+        let disclosed = own_words.map_or_else(Vec::new, |w| self_disclosures(&w));
+        if !disclosed.is_empty() {
+            // The self-disclosure guard: warn now, and offer to take the message out
+            // before anything is submitted.
+            let draft = self.draft_mut();
+            for kind in disclosed {
+                if !draft.guard_fired.contains(&kind) {
+                    draft.guard_fired.push(kind);
+                }
+            }
+            let item = u16::try_from(draft.items.len() - 1).unwrap_or(u16::MAX);
+            if !had_draft {
+                self.say(self.t("free-text-kept"));
+            }
+            self.say(ack);
+            self.go(Stage::ConfirmDisclosure { item });
+            return self.prompt();
         }
         if self.conv.stage == Stage::Details {
             let reply = self.ui().details_buttons(ack);
@@ -1000,6 +1116,7 @@ impl<'a> Engine<'a> {
             status: ReportStatus::Received,
             submitted_at: self.ctx.now,
             via_poster: draft.via_poster,
+            guard_fired: draft.guard_fired,
         };
         self.effects.push(Effect::SubmitReport(Box::new(report)));
         self.replies.push(Reply::Text {

@@ -56,6 +56,38 @@ pub struct Conversation {
     /// (Omitted when false, so conversations written without it read back unchanged.)
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub draft_expired: bool,
+    /// Officers' questions about this informant's reports that their next messages
+    /// answer (newest last). (Omitted when empty, like `draft_expired`.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<OpenQuestion>,
+}
+
+/// An officer's question waiting for the informant's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenQuestion {
+    pub report_id: ReportId,
+    pub reference: ReferenceCode,
+    /// The question's entry in the report's thread.
+    pub entry_id: String,
+    pub asked_at: i64,
+    /// When the informant last answered it: messages soon after still attach.
+    #[serde(default)]
+    pub answered_at: Option<i64>,
+}
+
+/// An unanswered question stays open this long.
+pub const QUESTION_OPEN_SECS: i64 = 7 * 86_400;
+/// After an answer, the informant's further messages attach to it for this long.
+pub const ANSWER_FOLLOW_SECS: i64 = 30 * 60;
+
+impl OpenQuestion {
+    /// Whether the informant's message at `now` answers it.
+    pub fn is_open(&self, now: i64) -> bool {
+        match self.answered_at {
+            Some(at) => now - at <= ANSWER_FOLLOW_SECS,
+            None => now - self.asked_at <= QUESTION_OPEN_SECS,
+        }
+    }
 }
 
 /// Messages answered in a burst before the pace is limited: a citizen sending a
@@ -176,6 +208,11 @@ pub enum Stage {
     Summary,
     EditMenu,
     AskStatusCode,
+    /// The informant's own message (item `item` of the draft) seemed to identify them:
+    /// remove it, or keep it?
+    ConfirmDisclosure {
+        item: u16,
+    },
 }
 
 impl Stage {
@@ -192,6 +229,7 @@ impl Stage {
                 | Stage::AskTime
                 | Stage::Summary
                 | Stage::EditMenu
+                | Stage::ConfirmDisclosure { .. }
         )
     }
 
@@ -217,6 +255,10 @@ pub struct Draft {
     pub when: Option<IncidentTime>,
     pub via_poster: bool,
     pub started_at: i64,
+    /// The kinds of identifying detail the self-disclosure guard warned about (the
+    /// officers see that it fired, never what it matched).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guard_fired: Vec<crate::triage::disclosure::Disclosure>,
 }
 
 impl Draft {
@@ -445,6 +487,14 @@ pub enum Effect {
     DiscardDraft { report_id: ReportId },
     /// Look the code up (for this informant only) and answer with [`super::status_reply`].
     LookupStatus { code: ReferenceCode, lang: Lang },
+    /// The informant answered an officer's question: attach it to the report's thread
+    /// (media also goes to the vault through [`Effect::FetchMedia`]).
+    AttachAnswer {
+        report_id: ReportId,
+        question: String,
+        text: String,
+        media_keys: Vec<String>,
+    },
 }
 
 /// The result of one step.

@@ -5,7 +5,8 @@ use super::model::{Choice, Conversation, Draft, Reply, Row, Stage, StepContext, 
 use crate::Lang;
 use crate::i18n::{Arg, Catalog};
 use crate::ids::ReferenceCode;
-use crate::report::{IncidentTime, ReportStatus, StationChoice};
+use crate::report::{DetailItem, IncidentTime, ReportStatus, StationChoice};
+use crate::triage::disclosure::self_disclosures;
 use crate::text::clip;
 use std::ops::Range;
 
@@ -129,10 +130,34 @@ impl Ui<'_> {
             (Stage::AskStatusCode, _) => Reply::Text {
                 body: join(self.status_prompt(conv)),
             },
+            (Stage::ConfirmDisclosure { item }, Some(d)) => Reply::Buttons {
+                body: clip(&join(self.disclosure_warning(d, usize::from(*item))), limits::BUTTON_BODY),
+                buttons: vec![
+                    self.button("guard:drop", "guard-remove-btn"),
+                    self.button("guard:keep", "guard-keep-btn"),
+                ],
+            },
             // A report stage without a draft cannot be stored (`Conversation::check`);
             // should one appear, the menu is the safe way out.
             (_, None) => self.menu(conv, join),
         }
+    }
+
+    /// The self-disclosure guard's warning, naming the kinds of detail it saw in the
+    /// draft's item `item`.
+    fn disclosure_warning(&self, draft: &Draft, item: usize) -> String {
+        let words = match draft.items.get(item) {
+            Some(DetailItem::Text { body, .. }) => body.as_str(),
+            Some(DetailItem::Media { caption, .. }) => caption.as_deref().unwrap_or(""),
+            None => "",
+        };
+        let kinds: Vec<String> = self_disclosures(words)
+            .into_iter()
+            .map(|k| self.t(&format!("guard-kind-{}", k.as_str())))
+            .collect();
+        self.ctx
+            .catalog
+            .text(self.lang, "guard-warning", &[("kinds", Arg::Str(&kinds.join(", ")))])
     }
 
     fn menu(&self, conv: &Conversation, join: impl Fn(String) -> String) -> Reply {

@@ -278,6 +278,9 @@ impl Classifier {
             alerted_at: (priority == Priority::P1).then_some(now),
             acknowledged_at: None,
             escalated_at: None,
+            verdict: None,
+            assigned_station: None,
+            assigned_officer: None,
         };
 
         let mut counts = vec![];

@@ -6,7 +6,7 @@ use crate::ids::Identity;
 use crate::jobs::{Envelope, JobQueue};
 use crate::ports::{
     ConversationStore, Entropy, EvidenceVault, MediaJob, MessageCommit, OutboundJob, Pseudonymizer, ReplyAddressSealer,
-    ReportJob, ReportStore, StoreError,
+    ReportJob, ReportStore, StoreError, ThreadDirection, ThreadEntry, ThreadKind, ThreadStore,
 };
 use std::sync::Arc;
 
@@ -26,6 +26,8 @@ pub struct IntakePorts {
     pub entropy: Arc<dyn Entropy>,
     /// To delete the evidence of cancelled and expired drafts.
     pub vault: Arc<dyn EvidenceVault>,
+    /// Where informants' answers to officers' questions are attached.
+    pub threads: Arc<dyn ThreadStore>,
 }
 
 /// Runs the conversation for inbound messages.
@@ -119,6 +121,7 @@ impl Intake {
             let mut jobs = vec![];
             let mut discards = vec![];
             let mut reports = vec![];
+            let mut answers = vec![];
             for effect in &outcome.effects {
                 match effect {
                     Effect::SubmitReport(report) => reports.push(report.as_ref().clone()),
@@ -146,7 +149,32 @@ impl Intake {
                         })?);
                     }
                     Effect::DiscardDraft { report_id } => discards.push(report_id.clone()),
+                    Effect::AttachAnswer {
+                        report_id,
+                        question: _,
+                        text,
+                        media_keys,
+                    } => answers.push(ThreadEntry {
+                        report_id: report_id.clone(),
+                        // The message's key: a redelivery or a retried step appends
+                        // the same entry, which the store keeps once.
+                        entry_id: key.clone(),
+                        direction: ThreadDirection::FromInformant,
+                        kind: ThreadKind::Answer,
+                        text: text.clone(),
+                        media_keys: media_keys.clone(),
+                        at: now,
+                        actor: None,
+                        delivery: None,
+                        delivery_at: None,
+                        as_template: false,
+                    }),
                 }
+            }
+            // Before the commit, so that an answer is never lost once the message is
+            // claimed; appending is idempotent on the entry id.
+            for answer in &answers {
+                self.ports.threads.append(answer).await?;
             }
             replies.append(&mut outcome.replies);
             for report in &reports {

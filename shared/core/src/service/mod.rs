@@ -4,12 +4,14 @@
 //! outbound queue's consumer runs; [`MediaIngest`] what the media queue's consumer runs.
 //! Lambda functions and `satark serve` wire adapters into these and hand over.
 
+pub mod casework;
 mod classifier;
 pub mod filter;
 mod intake;
 mod media;
 mod notifier;
 
+pub use casework::{Asked, Casework, CaseworkError, StatusChanged};
 pub use classifier::{Classified, Classifier, ClassifierError, add_count, alert_jobs, cell, local_day};
 pub use filter::{FilterError, LearnedFilter};
 pub use intake::{Intake, IntakeError, IntakePorts, MessageOutcome};

@@ -77,4 +77,12 @@ pub struct Assessment {
     pub acknowledged_at: Option<i64>,
     #[serde(default)]
     pub escalated_at: Option<i64>,
+    /// The officers' verdict, once given (it teaches the filter).
+    #[serde(default)]
+    pub verdict: Option<crate::report::Verdict>,
+    /// Who the report is assigned to: a station of its district, or an officer.
+    #[serde(default)]
+    pub assigned_station: Option<u16>,
+    #[serde(default)]
+    pub assigned_officer: Option<String>,
 }

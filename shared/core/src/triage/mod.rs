@@ -13,6 +13,7 @@ pub mod category;
 pub mod disclosure;
 pub mod model;
 pub mod priority;
+pub mod probe;
 pub mod rules;
 pub mod simhash;
 

@@ -1,0 +1,166 @@
+//! The identity-probe check on officers' questions.
+//!
+//! Officers must not be able to learn who an informant is, even if they want to; a
+//! question that asks for it ("your name?", "come to the station", "call me") would
+//! undo the system's anonymity from the inside. Such a question is flagged to the
+//! officer, with what it seems to ask for, before it can be sent.
+
+use crate::text::fold;
+use serde::{Deserialize, Serialize};
+
+/// What a question seems to ask of the informant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Probe {
+    Name,
+    PhoneNumber,
+    Address,
+    /// To come in person (to the station, an office, a meeting).
+    Meeting,
+    /// To call, or to be called.
+    Call,
+    /// An identity document.
+    IdDocument,
+}
+
+impl Probe {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Probe::Name => "name",
+            Probe::PhoneNumber => "phone_number",
+            Probe::Address => "address",
+            Probe::Meeting => "meeting",
+            Probe::Call => "call",
+            Probe::IdDocument => "id_document",
+        }
+    }
+
+    /// For the officer, in English.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Probe::Name => "asks for the informant's name",
+            Probe::PhoneNumber => "asks for a phone number",
+            Probe::Address => "asks where the informant lives",
+            Probe::Meeting => "asks the informant to come in person",
+            Probe::Call => "asks the informant to call or be called",
+            Probe::IdDocument => "asks for an identity document",
+        }
+    }
+}
+
+/// Phrases (folded: lower case, punctuation as spaces) that ask for each kind, in
+/// English, Hindi (Devanagari and romanised) and Urdu.
+const PHRASES: [(Probe, &[&str]); 6] = [
+    (
+        Probe::Name,
+        &[
+            "your name", "ur name", "who are you", "identify yourself", "apna naam", "aapka naam", "apka naam",
+            "tumhara naam", "naam batao", "naam bataye", "naam bataiye", "अपना नाम", "आपका नाम", "तुम्हारा नाम",
+            "नाम बताएं", "नाम बताइए", "नाम बताओ", "आप कौन", "اپنا نام", "آپ کا نام", "تمہارا نام", "نام بتائیں",
+            "آپ کون",
+        ],
+    ),
+    (
+        Probe::PhoneNumber,
+        &[
+            "your number", "your phone", "your mobile", "contact number", "phone number", "mobile number",
+            "apna number", "aapka number", "mobile no", "phone no", "अपना नंबर", "आपका नंबर", "मोबाइल नंबर",
+            "फोन नंबर", "फ़ोन नंबर", "اپنا نمبر", "آپ کا نمبر", "موبائل نمبر", "فون نمبر",
+        ],
+    ),
+    (
+        Probe::Address,
+        &[
+            "your address", "where do you live", "where you live", "your house", "your village", "apna pata",
+            "aapka pata", "kahan rehte", "kaha rehte", "kahan rahte", "अपना पता", "आपका पता", "कहाँ रहते", "कहां रहते",
+            "आपका घर", "اپنا پتہ", "آپ کا پتہ", "کہاں رہتے", "آپ کا گھر",
+        ],
+    ),
+    (
+        Probe::Meeting,
+        &[
+            "come to the station", "come to station", "come to the police station", "visit the station",
+            "meet me", "meet us", "come in person", "come to office", "thane aao", "thane aaiye", "thane aayen",
+            "thana aao", "milne aao", "mil lo", "थाने आ", "थाने पर आ", "थाना आ", "मिलने आ", "मुझसे मिल",
+            "आकर मिल", "تھانے آ", "ملنے آ", "مجھ سے مل", "آ کر مل",
+        ],
+    ),
+    (
+        Probe::Call,
+        &[
+            "call me", "call us", "give me a call", "call this number", "we will call you", "call you",
+            "phone me", "phone karo", "call karo", "call kijiye", "call karein", "मुझे कॉल", "कॉल करें", "कॉल करो",
+            "फोन करें", "फोन करो", "फ़ोन करें", "مجھے کال", "کال کریں", "فون کریں",
+        ],
+    ),
+    (
+        Probe::IdDocument,
+        &[
+            "aadhaar", "aadhar", "voter id", "pan card", "id card", "identity card", "your id", "आधार", "पहचान पत्र",
+            "वोटर आईडी", "पैन कार्ड", "آدھار", "شناختی کارڈ",
+        ],
+    ),
+];
+
+/// What `question` seems to ask of the informant, in a stable order, each kind once.
+pub fn identity_probes(question: &str) -> Vec<Probe> {
+    let folded = format!(" {} ", fold(question));
+    PHRASES
+        .iter()
+        .filter(|(_, phrases)| {
+            phrases.iter().any(|p| {
+                let p = fold(p);
+                // Latin phrases match whole words; Devanagari and Urdu phrases match
+                // inside words too, since inflections attach to them ("थाने आइए").
+                if p.is_ascii() {
+                    folded.contains(&format!(" {p} "))
+                } else {
+                    folded.contains(&p)
+                }
+            })
+        })
+        .map(|(probe, _)| *probe)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn questions_that_ask_who_the_informant_is_are_flagged_in_each_language() {
+        let cases: [(&str, &[Probe]); 12] = [
+            ("What is your name?", &[Probe::Name]),
+            ("Please share your phone number so we can reach you", &[Probe::PhoneNumber]),
+            ("Can you come to the police station tomorrow?", &[Probe::Meeting]),
+            ("Call me on this number", &[Probe::Call]),
+            ("Where do you live exactly?", &[Probe::Address]),
+            ("आपका नाम क्या है?", &[Probe::Name]),
+            ("कृपया थाने आकर मिलें", &[Probe::Meeting]),
+            ("अपना मोबाइल नंबर भेजें", &[Probe::PhoneNumber]),
+            ("aapka naam aur pata batao", &[Probe::Name, Probe::Address]),
+            ("آپ کا نام کیا ہے؟", &[Probe::Name]),
+            ("براہ کرم تھانے آ کر ملیں", &[Probe::Meeting]),
+            ("Send a photo of your Aadhaar", &[Probe::IdDocument]),
+        ];
+        for (question, expected) in cases {
+            assert_eq!(identity_probes(question), expected, "{question}");
+        }
+    }
+
+    #[test]
+    fn questions_about_the_incident_pass() {
+        for question in [
+            "What time does the liquor shop open?",
+            "Which vehicle was used? Do you know its number plate?",
+            "शराब किस घर में बिकती है, उसका रंग क्या है?",
+            "वह आदमी कितने बजे आता है?",
+            "kitne log the aur unke paas hathiyar the kya?",
+            "گاڑی کس رنگ کی تھی؟",
+            "Is the suspect's name known?",
+            "What is the name of the shop?",
+        ] {
+            assert!(identity_probes(question).is_empty(), "{question}: {:?}", identity_probes(question));
+        }
+    }
+}
