@@ -8,8 +8,14 @@ mod classifier;
 mod intake;
 mod media;
 mod notifier;
+pub mod pacing;
+mod statuses;
 
 pub use classifier::{Classifier, ClassifierError, local_day};
 pub use intake::{Intake, IntakeError, IntakePorts, MessageOutcome};
 pub use media::{IngestOutcome, MediaIngest, MediaIngestError, max_media_bytes};
-pub use notifier::{Delivered, DeliveryError, Notifier};
+pub use notifier::{
+    Delivered, DeliveryError, DropReason, Notifier, NotifierPolicy, NotifierPorts, OutboundWork, SERVICE_WINDOW_SECS,
+};
+pub use pacing::{Pace, PacePolicy};
+pub use statuses::{DeliveryStatuses, StatusOutcome};
