@@ -16,6 +16,9 @@ use satark_core::ports::{
 use satark_core::report::{DetailItem, MediaKind, Report, ReportStatus, StationChoice, Verdict};
 use satark_core::retention::{RetentionPolicy, RetentionStore, sweep};
 
+mod thread;
+pub use thread::{pace_store, thread_store};
+
 /// A unique suffix per call, so suites can run against a shared backend.
 fn unique(tag: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};

@@ -352,6 +352,44 @@ pub enum DeliveryState {
     Failed,
 }
 
+impl DeliveryState {
+    /// Which state wins: a state replaces a stored one only if its precedence is
+    /// higher. `Read` and `Failed` share the top (both final: a failure never
+    /// overwrites a read message, nor a late read a failure), so one comparison is the
+    /// whole rule, in SQL and in a DynamoDB condition alike.
+    pub fn precedence(self) -> u8 {
+        match self {
+            DeliveryState::Queued => 0,
+            DeliveryState::Sent => 1,
+            DeliveryState::Delivered => 2,
+            DeliveryState::Read | DeliveryState::Failed => 3,
+        }
+    }
+
+    /// The state's name as stored (`sent`, `read`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Queued => "queued",
+            DeliveryState::Sent => "sent",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Read => "read",
+            DeliveryState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<DeliveryState> {
+        [
+            DeliveryState::Queued,
+            DeliveryState::Sent,
+            DeliveryState::Delivered,
+            DeliveryState::Read,
+            DeliveryState::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
+}
+
 /// One message between officers and an informant, about one report. Holds no identity:
 /// officers read it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -149,6 +149,7 @@ impl Store {
     fn init(conn: Connection) -> Result<Self, EmbeddedError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(crate::thread::SCHEMA)?;
         for (table, column, kind) in ADDED_COLUMNS {
             let present: bool = conn.query_row(
                 &format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = ?1"),

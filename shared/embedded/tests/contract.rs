@@ -81,3 +81,13 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[tokio::test]
+async fn threads() {
+    satark_contract::thread_store(&store()).await;
+}
+
+#[tokio::test]
+async fn paces() {
+    satark_contract::pace_store(&store()).await;
+}
