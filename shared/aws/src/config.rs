@@ -2,8 +2,8 @@
 //! environment.
 
 use crate::{
-    DynamoAggregates, DynamoAudit, DynamoStore, KmsOpener, KmsPseudonymizer, KmsSealer, S3Vault, SqsJobQueue,
-    TableNames,
+    DynamoAggregates, DynamoAudit, DynamoStore, DynamoThreads, KmsOpener, KmsPseudonymizer, KmsSealer, S3Vault,
+    SqsJobQueue, TableNames,
 };
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -55,6 +55,9 @@ pub mod env {
     pub const AGGREGATES_TABLE: &str = "SATARK_AGGREGATES_TABLE";
     /// The DynamoDB table of the officers' audit log.
     pub const AUDIT_TABLE: &str = "SATARK_AUDIT_TABLE";
+    /// The DynamoDB table of report threads (officers' messages, informants' answers,
+    /// delivery states) and sent messages' links.
+    pub const THREADS_TABLE: &str = "SATARK_THREADS_TABLE";
     /// KMS HMAC_256 key (GENERATE_VERIFY_MAC) the pseudonym key is derived from.
     pub const PSEUDONYM_KEY_ID: &str = "SATARK_PSEUDONYM_KEY_ID";
     /// KMS symmetric key that seals reply addresses (the contact key).
@@ -77,6 +80,7 @@ pub struct ResourceNames {
     pub reports_queue_url: Option<String>,
     pub aggregates_table: Option<String>,
     pub audit_table: Option<String>,
+    pub threads_table: Option<String>,
     pub pseudonym_key_id: Option<String>,
     pub contact_key_id: Option<String>,
     pub s3_force_path_style: bool,
@@ -103,6 +107,7 @@ impl ResourceNames {
             reports_queue_url: get(env::REPORTS_QUEUE_URL),
             aggregates_table: get(env::AGGREGATES_TABLE),
             audit_table: get(env::AUDIT_TABLE),
+            threads_table: get(env::THREADS_TABLE),
             pseudonym_key_id: get(env::PSEUDONYM_KEY_ID),
             contact_key_id: get(env::CONTACT_KEY_ID),
             s3_force_path_style: get(env::S3_FORCE_PATH_STYLE)
@@ -301,6 +306,14 @@ impl AwsConfig {
         Ok(DynamoAudit::new(
             self.dynamodb.clone(),
             require(&self.names.audit_table, env::AUDIT_TABLE)?,
+        ))
+    }
+
+    /// Report threads and sent messages' links.
+    pub fn threads(&self) -> Result<DynamoThreads, AwsError> {
+        Ok(DynamoThreads::new(
+            self.dynamodb.clone(),
+            require(&self.names.threads_table, env::THREADS_TABLE)?,
         ))
     }
 

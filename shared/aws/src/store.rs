@@ -29,8 +29,8 @@ type Item = HashMap<String, AttributeValue>;
 /// [`crate::table_definitions`]). Cloning shares the client.
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
-    client: Client,
-    tables: TableNames,
+    pub(crate) client: Client,
+    pub(crate) tables: TableNames,
     retention: RetentionPolicy,
 }
 

@@ -120,6 +120,7 @@ pub async fn fixture() -> Fixture {
         reports_queue_url: Some(reports),
         aggregates_table: Some(unique("aggregates")),
         audit_table: Some(unique("audit")),
+        threads_table: Some(unique("threads")),
         pseudonym_key_id: Some(hmac_key_id.clone()),
         contact_key_id: Some(contact_key_id.clone()),
         s3_force_path_style: true,
@@ -145,6 +146,12 @@ pub async fn fixture() -> Fixture {
         .create_table()
         .await
         .expect("create the audit table");
+    config
+        .threads()
+        .expect("threads")
+        .create_table()
+        .await
+        .expect("create the threads table");
     Fixture {
         config,
         hmac_key_id,
