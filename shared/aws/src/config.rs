@@ -2,8 +2,8 @@
 //! environment.
 
 use crate::{
-    DynamoAggregates, DynamoAudit, DynamoStore, DynamoTriage, KmsOpener, KmsPseudonymizer, KmsSealer, S3Vault,
-    SqsJobQueue, TableNames,
+    DynamoAggregates, DynamoAudit, DynamoStore, DynamoThreads, DynamoTriage, KmsOpener, KmsPseudonymizer, KmsSealer,
+    S3Vault, SqsJobQueue, TableNames,
 };
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -57,6 +57,9 @@ pub mod env {
     pub const AUDIT_TABLE: &str = "SATARK_AUDIT_TABLE";
     /// The DynamoDB table of the classifier's fingerprints, pending alerts and model.
     pub const TRIAGE_TABLE: &str = "SATARK_TRIAGE_TABLE";
+    /// The DynamoDB table of report threads (officers' messages, informants' answers,
+    /// delivery states) and sent messages' links.
+    pub const THREADS_TABLE: &str = "SATARK_THREADS_TABLE";
     /// KMS HMAC_256 key (GENERATE_VERIFY_MAC) the pseudonym key is derived from.
     pub const PSEUDONYM_KEY_ID: &str = "SATARK_PSEUDONYM_KEY_ID";
     /// KMS symmetric key that seals reply addresses (the contact key).
@@ -80,6 +83,7 @@ pub struct ResourceNames {
     pub aggregates_table: Option<String>,
     pub audit_table: Option<String>,
     pub triage_table: Option<String>,
+    pub threads_table: Option<String>,
     pub pseudonym_key_id: Option<String>,
     pub contact_key_id: Option<String>,
     pub s3_force_path_style: bool,
@@ -107,6 +111,7 @@ impl ResourceNames {
             aggregates_table: get(env::AGGREGATES_TABLE),
             audit_table: get(env::AUDIT_TABLE),
             triage_table: get(env::TRIAGE_TABLE),
+            threads_table: get(env::THREADS_TABLE),
             pseudonym_key_id: get(env::PSEUDONYM_KEY_ID),
             contact_key_id: get(env::CONTACT_KEY_ID),
             s3_force_path_style: get(env::S3_FORCE_PATH_STYLE)
@@ -315,6 +320,14 @@ impl AwsConfig {
         Ok(DynamoAudit::new(
             self.dynamodb.clone(),
             require(&self.names.audit_table, env::AUDIT_TABLE)?,
+        ))
+    }
+
+    /// Report threads and sent messages' links.
+    pub fn threads(&self) -> Result<DynamoThreads, AwsError> {
+        Ok(DynamoThreads::new(
+            self.dynamodb.clone(),
+            require(&self.names.threads_table, env::THREADS_TABLE)?,
         ))
     }
 

@@ -22,6 +22,7 @@
 //! | `SATARK_OUTBOUND_QUEUE_URL` | SQS FIFO queue of outbound messages | [`SqsJobQueue`] |
 //! | `SATARK_MEDIA_QUEUE_URL` | SQS standard queue of media jobs | [`SqsJobQueue`] |
 //! | `SATARK_REPORTS_QUEUE_URL` | SQS standard queue of submitted reports | [`SqsJobQueue`] |
+//! | `SATARK_THREADS_TABLE` | DynamoDB table of report threads | [`DynamoThreads`] |
 //! | `SATARK_PSEUDONYM_KEY_ID` | KMS HMAC_256 key (GENERATE_VERIFY_MAC) | [`KmsPseudonymizer`] |
 //! | `SATARK_CONTACT_KEY_ID` | KMS symmetric key of reply addresses | [`KmsSealer`], [`KmsOpener`] |
 //! | `SATARK_S3_FORCE_PATH_STYLE` | `true`: path-style S3 URLs (emulators) | [`AwsConfig`] |
@@ -56,6 +57,10 @@
 //! [`StoreError::Conflict`](satark_core::ports::StoreError::Conflict). A dedupe claim
 //! succeeds if the key is absent or its `expires_at` has passed (TTL deletes late).
 //!
+//! The analytics counters, the audit log and the report threads have tables of their
+//! own, keyed `pk` + `sk` (see `aggregates.rs`, `audit.rs`, `thread.rs`); recipients'
+//! sending paces are `pace:` items of the dedupe table (TTL on `expires_at`).
+//!
 //! # S3
 //!
 //! Evidence at `evidence/<report id>/<media key>`, its `MediaRecord` JSON beside it at
@@ -85,9 +90,10 @@ mod keys;
 mod queue;
 mod store;
 mod tables;
-mod triage;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod thread;
+mod triage;
 mod vault;
 
 pub use aggregates::{DynamoAggregates, aggregates_table};
@@ -97,6 +103,7 @@ pub use keys::{KmsOpener, KmsPseudonymizer, KmsSealer, PSEUDONYM_KEY_LABEL, PSEU
 pub use queue::{SqsJobQueue, deduplication_id, message_group_id};
 pub use store::DynamoStore;
 pub use tables::{RECENT_INDEX, TableDefinition, TableNames, attr, create_tables, table_definitions};
+pub use thread::DynamoThreads;
 pub use triage::{DynamoTriage, triage_attr, triage_table};
 pub use vault::{MAX_PRESIGN_TTL, S3Vault, object_key};
 

@@ -29,8 +29,8 @@ type Item = HashMap<String, AttributeValue>;
 /// [`crate::table_definitions`]). Cloning shares the client.
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
-    client: Client,
-    tables: TableNames,
+    pub(crate) client: Client,
+    pub(crate) tables: TableNames,
     retention: RetentionPolicy,
 }
 
@@ -535,9 +535,7 @@ impl ReportStore for DynamoStore {
     }
 
     async fn informant_of(&self, id: &ReportId) -> Result<Option<Pseudonym>, StoreError> {
-        let item = self
-            .get_report_item(report_key(id), attr::INFORMANT)
-            .await?;
+        let item = self.get_report_item(report_key(id), attr::INFORMANT).await?;
         item.map(|item| get_s(&item, attr::INFORMANT).map(|who| Pseudonym::new(who.to_string())))
             .transpose()
     }

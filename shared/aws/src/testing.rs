@@ -7,7 +7,9 @@ use crate::aws_sdk_dynamodb::types::AttributeValue;
 use crate::aws_sdk_kms::config::Credentials;
 use crate::aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use crate::aws_sdk_sqs::types::QueueAttributeName;
-use crate::{AwsConfig, DynamoStore, DynamoTriage, KmsOpener, KmsPseudonymizer, KmsSealer, ResourceNames, S3Vault, SqsJobQueue};
+use crate::{
+    AwsConfig, DynamoStore, DynamoTriage, KmsOpener, KmsPseudonymizer, KmsSealer, ResourceNames, S3Vault, SqsJobQueue,
+};
 
 pub const DYNAMODB_ENDPOINT: &str = "SATARK_TEST_DYNAMODB_ENDPOINT";
 pub const AWS_ENDPOINT: &str = "SATARK_TEST_AWS_ENDPOINT";
@@ -121,6 +123,7 @@ pub async fn fixture() -> Fixture {
         aggregates_table: Some(unique("aggregates")),
         audit_table: Some(unique("audit")),
         triage_table: Some(unique("triage")),
+        threads_table: Some(unique("threads")),
         pseudonym_key_id: Some(hmac_key_id.clone()),
         contact_key_id: Some(contact_key_id.clone()),
         s3_force_path_style: true,
@@ -152,6 +155,12 @@ pub async fn fixture() -> Fixture {
         .create_table()
         .await
         .expect("create the triage table");
+    config
+        .threads()
+        .expect("threads")
+        .create_table()
+        .await
+        .expect("create the threads table");
     Fixture {
         config,
         hmac_key_id,

@@ -146,9 +146,7 @@ impl DynamoTriage {
                 .map_err(|e| backend("Query fingerprints", e))?;
             for item in page.items.unwrap_or_default() {
                 match item.get(ta::FINGERPRINT) {
-                    Some(AttributeValue::S(json)) => {
-                        out.push(decode(json).map_err(|e| corrupt("fingerprint", e))?)
-                    }
+                    Some(AttributeValue::S(json)) => out.push(decode(json).map_err(|e| corrupt("fingerprint", e))?),
                     _ => return Err(corrupt("fingerprint", "missing")),
                 }
             }

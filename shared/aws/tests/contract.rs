@@ -96,6 +96,16 @@ async fn evidence() {
 }
 
 #[tokio::test]
+async fn threads_contract() {
+    satark_contract::thread_store(&fixture().await.config.threads().expect("threads")).await;
+}
+
+#[tokio::test]
+async fn paces_contract() {
+    satark_contract::pace_store(&fixture().await.store()).await;
+}
+
+#[tokio::test]
 async fn keys() {
     let fx = fixture().await;
     satark_contract::identity_keys(&fx.pseudonymizer().await, &fx.sealer(), &fx.opener()).await;
@@ -625,4 +635,18 @@ fn adapters_name_their_missing_settings() {
     assert!(err.to_string().contains("SATARK_EVIDENCE_BUCKET"), "{err}");
     let err = config.store().expect_err("no tables");
     assert!(err.to_string().contains("SATARK_CONVERSATIONS_TABLE"), "{err}");
+}
+
+#[tokio::test]
+async fn a_pace_is_a_dedupe_item_that_expires_a_day_after_its_time() {
+    use satark_core::ports::PaceStore;
+    let fx = fixture().await;
+    let store = fx.store();
+    store.set_pace("p1:paced", 1_800_000_006_000).await.expect("set");
+    let dedupe = fx.config.names().dedupe_table.clone().expect("dedupe table");
+    let item = fx
+        .raw_item(&dedupe, "pace:p1:paced")
+        .await
+        .expect("stored in the dedupe table");
+    assert_eq!(number(&item, attr::EXPIRES_AT), 1_800_000_006 + 24 * 3600);
 }

@@ -11,14 +11,17 @@ use satark_core::ids::{Identity, Pseudonym, ReferenceCode, ReportId};
 use satark_core::jobs::{Envelope, QueueName};
 use satark_core::ports::{
     ActionDelay, AggregateKey, AggregateStore, AuditEntry, AuditLog, ConversationStore, DedupeStore, EvidenceVault,
-    Fingerprint, MediaRecord, Measure, MessageCommit, ModelStore, Pseudonymizer, ReplyAddressOpener,
+    Fingerprint, Measure, MediaRecord, MessageCommit, ModelStore, Pseudonymizer, ReplyAddressOpener,
     ReplyAddressSealer, ReportStore, SealedAddress, StoreError, StoredAssessment, TriageCommit, TriageStore,
 };
 use satark_core::range::Sensitivity;
-use satark_core::triage::priority::Priority;
-use satark_core::triage::{Assessment, Link, LinkKind};
 use satark_core::report::{DetailItem, MediaKind, Report, ReportStatus, StationChoice, Verdict};
 use satark_core::retention::{RetentionPolicy, RetentionStore, sweep};
+use satark_core::triage::priority::Priority;
+use satark_core::triage::{Assessment, Link, LinkKind};
+
+mod thread;
+pub use thread::{pace_store, thread_store};
 
 /// A unique suffix per call, so suites can run against a shared backend.
 fn unique(tag: &str) -> String {
@@ -265,7 +268,13 @@ pub async fn aggregate_store(store: &dyn AggregateStore) {
         .await
         .expect("counts");
     all.sort();
-    let mut expected = vec![(a.clone(), 3), (b.clone(), 2), (c.clone(), 0), (d.clone(), 1), (e.clone(), 4)];
+    let mut expected = vec![
+        (a.clone(), 3),
+        (b.clone(), 2),
+        (c.clone(), 0),
+        (d.clone(), 1),
+        (e.clone(), 4),
+    ];
     expected.sort();
     assert_eq!(all, expected);
     let one_day = store
@@ -738,7 +747,10 @@ pub async fn triage_store(reports: &dyn ReportStore, triage: &dyn TriageStore, a
     later.reference = ReferenceCode::new("JNP", &later.id.as_str().as_bytes()[4..8]);
     reports.insert(&earlier, &other).await.expect("insert");
     reports.insert(&later, &informant).await.expect("insert");
-    assert_eq!(reports.informant_of(&later.id).await.expect("informant"), Some(informant.clone()));
+    assert_eq!(
+        reports.informant_of(&later.id).await.expect("informant"),
+        Some(informant.clone())
+    );
     assert_eq!(reports.informant_of(&report_id("none")).await.expect("informant"), None);
     assert!(triage.assessment(&earlier.id).await.expect("read").is_none());
 
@@ -750,7 +762,10 @@ pub async fn triage_store(reports: &dyn ReportStore, triage: &dyn TriageStore, a
         measure,
     };
     let first = sample_assessment(&earlier, Priority::P2);
-    let counts = [(cell(Measure::Status(ReportStatus::Received)), 1), (cell(Measure::Priority(Priority::P2)), 1)];
+    let counts = [
+        (cell(Measure::Status(ReportStatus::Received)), 1),
+        (cell(Measure::Priority(Priority::P2)), 1),
+    ];
     let jobs = [Envelope {
         queue: QueueName::Outbound,
         group: "office:JNP".into(),
@@ -770,13 +785,26 @@ pub async fn triage_store(reports: &dyn ReportStore, triage: &dyn TriageStore, a
     };
     assert_eq!(triage.commit(&commit).await.expect("first classification"), 1);
     // The same first classification again (a redelivery) writes nothing.
-    assert!(matches!(triage.commit(&commit).await, Err(StoreError::AlreadyProcessed)));
-    let counted = aggregates.counts(&district, "2026-12-30", "2026-12-30").await.expect("counts");
-    assert_eq!(counted.iter().map(|(_, n)| n).sum::<i64>(), 2, "counted once: {counted:?}");
+    assert!(matches!(
+        triage.commit(&commit).await,
+        Err(StoreError::AlreadyProcessed)
+    ));
+    let counted = aggregates
+        .counts(&district, "2026-12-30", "2026-12-30")
+        .await
+        .expect("counts");
+    assert_eq!(
+        counted.iter().map(|(_, n)| n).sum::<i64>(),
+        2,
+        "counted once: {counted:?}"
+    );
     let stored = triage.assessment(&earlier.id).await.expect("read").expect("stored");
     assert_eq!((stored.assessment.clone(), stored.version), (first.clone(), 1));
     let outbox = triage.outbox(&earlier.id).await.expect("outbox");
-    assert!(outbox.is_empty() || outbox == jobs, "the outbox is the commit's jobs or already queued");
+    assert!(
+        outbox.is_empty() || outbox == jobs,
+        "the outbox is the commit's jobs or already queued"
+    );
 
     // The later report links the earlier one, and raises it, in one write.
     let mut raised = stored.clone();
@@ -812,9 +840,19 @@ pub async fn triage_store(reports: &dyn ReportStore, triage: &dyn TriageStore, a
     };
     let outcome = triage.commit(&refused).await;
     assert!(matches!(outcome, Err(StoreError::Conflict)), "{outcome:?}");
-    assert!(triage.assessment(&later.id).await.expect("read").is_none(), "nothing of it stored");
-    let counted = aggregates.counts(&district, "2026-12-30", "2026-12-30").await.expect("counts");
-    assert_eq!(counted.iter().map(|(_, n)| n).sum::<i64>(), 2, "no count moved: {counted:?}");
+    assert!(
+        triage.assessment(&later.id).await.expect("read").is_none(),
+        "nothing of it stored"
+    );
+    let counted = aggregates
+        .counts(&district, "2026-12-30", "2026-12-30")
+        .await
+        .expect("counts");
+    assert_eq!(
+        counted.iter().map(|(_, n)| n).sum::<i64>(),
+        2,
+        "no count moved: {counted:?}"
+    );
     let accepted = TriageCommit {
         linked: std::slice::from_ref(&raised),
         ..refused
@@ -823,7 +861,10 @@ pub async fn triage_store(reports: &dyn ReportStore, triage: &dyn TriageStore, a
     let now_earlier = triage.assessment(&earlier.id).await.expect("read").expect("stored");
     assert_eq!(now_earlier.version, 2);
     assert_eq!(now_earlier.assessment.priority, Priority::P1);
-    let mut counted = aggregates.counts(&district, "2026-12-30", "2026-12-30").await.expect("counts");
+    let mut counted = aggregates
+        .counts(&district, "2026-12-30", "2026-12-30")
+        .await
+        .expect("counts");
     counted.retain(|(_, n)| *n != 0);
     counted.sort();
     let mut expected = vec![
@@ -835,18 +876,34 @@ pub async fn triage_store(reports: &dyn ReportStore, triage: &dyn TriageStore, a
     assert_eq!(counted, expected);
 
     // Fingerprints by district (newest first, within the window) and by informant.
-    let found = triage.fingerprints(&district, earlier.submitted_at, 10).await.expect("fingerprints");
+    let found = triage
+        .fingerprints(&district, earlier.submitted_at, 10)
+        .await
+        .expect("fingerprints");
     let ids: Vec<&ReportId> = found.iter().map(|f| &f.report_id).collect();
     assert_eq!(ids, [&later.id, &earlier.id]);
     assert_eq!(found[0].informant, informant);
-    let window = triage.fingerprints(&district, later.submitted_at, 10).await.expect("fingerprints");
+    let window = triage
+        .fingerprints(&district, later.submitted_at, 10)
+        .await
+        .expect("fingerprints");
     assert_eq!(window.len(), 1, "only what is inside the window");
-    assert_eq!(triage.fingerprints(&district, 0, 1).await.expect("fingerprints").len(), 1, "the limit holds");
-    let own = triage.informant_fingerprints(&informant, 0, 10).await.expect("by informant");
+    assert_eq!(
+        triage.fingerprints(&district, 0, 1).await.expect("fingerprints").len(),
+        1,
+        "the limit holds"
+    );
+    let own = triage
+        .informant_fingerprints(&informant, 0, 10)
+        .await
+        .expect("by informant");
     assert_eq!(own.iter().map(|f| &f.report_id).collect::<Vec<_>>(), [&later.id]);
 
     // The raised report's alert waits for an officer, then is gone once acknowledged.
-    let pending = triage.unacknowledged_alerts(later.submitted_at + 5, 100).await.expect("alerts");
+    let pending = triage
+        .unacknowledged_alerts(later.submitted_at + 5, 100)
+        .await
+        .expect("alerts");
     assert!(pending.contains(&earlier.id), "{pending:?}");
     assert!(
         !triage
@@ -876,7 +933,10 @@ pub async fn triage_store(reports: &dyn ReportStore, triage: &dyn TriageStore, a
         jobs: &[],
     };
     assert_eq!(triage.commit(&update).await.expect("officer action"), 3);
-    assert!(matches!(triage.commit(&update).await, Err(StoreError::Conflict)), "stale version");
+    assert!(
+        matches!(triage.commit(&update).await, Err(StoreError::Conflict)),
+        "stale version"
+    );
     assert!(
         !triage
             .unacknowledged_alerts(i64::MAX / 2, 100)
@@ -885,7 +945,11 @@ pub async fn triage_store(reports: &dyn ReportStore, triage: &dyn TriageStore, a
             .contains(&earlier.id)
     );
     let report = reports.get(&earlier.id).await.expect("get").expect("stored");
-    assert_eq!(report.status, ReportStatus::UnderReview, "the status moved with the action");
+    assert_eq!(
+        report.status,
+        ReportStatus::UnderReview,
+        "the status moved with the action"
+    );
 }
 
 /// Models: absent until saved; optimistic concurrency on versions; bytes kept exactly.
@@ -899,6 +963,9 @@ pub async fn model_store(store: &dyn ModelStore) {
     assert_eq!((loaded.bytes.len(), loaded.version), (bytes.len(), 1));
     assert!(loaded.bytes == bytes, "bytes kept exactly");
     assert_eq!(store.save(&name, b"second", Some(1)).await.expect("save"), 2);
-    assert!(matches!(store.save(&name, b"stale", Some(1)).await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        store.save(&name, b"stale", Some(1)).await,
+        Err(StoreError::Conflict)
+    ));
     assert_eq!(store.load(&name).await.expect("load").expect("saved").bytes, b"second");
 }

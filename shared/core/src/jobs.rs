@@ -137,6 +137,10 @@ pub enum JobError {
     /// Will never succeed: dead-lettered at once, never retried.
     #[error("fatal: {0}")]
     Fatal(String),
+    /// Not a failure: the job may not run yet (its recipient's pace, a paused account).
+    /// Run again after `after`, in its place in its group, without counting an attempt.
+    #[error("deferred by {after:?}: {reason}")]
+    Defer { reason: String, after: std::time::Duration },
 }
 
 impl JobError {

@@ -21,6 +21,7 @@ pub mod records;
 pub mod report;
 pub mod retention;
 pub mod service;
+pub mod templates;
 pub mod text;
 pub mod triage;
 

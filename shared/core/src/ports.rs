@@ -355,6 +355,44 @@ pub enum DeliveryState {
     Failed,
 }
 
+impl DeliveryState {
+    /// Which state wins: a state replaces a stored one only if its precedence is
+    /// higher. `Read` and `Failed` share the top (both final: a failure never
+    /// overwrites a read message, nor a late read a failure), so one comparison is the
+    /// whole rule, in SQL and in a DynamoDB condition alike.
+    pub fn precedence(self) -> u8 {
+        match self {
+            DeliveryState::Queued => 0,
+            DeliveryState::Sent => 1,
+            DeliveryState::Delivered => 2,
+            DeliveryState::Read | DeliveryState::Failed => 3,
+        }
+    }
+
+    /// The state's name as stored (`sent`, `read`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Queued => "queued",
+            DeliveryState::Sent => "sent",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Read => "read",
+            DeliveryState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<DeliveryState> {
+        [
+            DeliveryState::Queued,
+            DeliveryState::Sent,
+            DeliveryState::Delivered,
+            DeliveryState::Read,
+            DeliveryState::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
+}
+
 /// One message between officers and an informant, about one report. Holds no identity:
 /// officers read it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -661,18 +699,60 @@ pub trait ModelStore: Send + Sync {
     async fn save(&self, name: &str, bytes: &[u8], expected_version: Option<u64>) -> Result<u64, StoreError>;
 }
 
-/// Why a send failed, as the notifier needs to know it.
+/// Why a send failed, as the notifier needs to know it: by WhatsApp's error code
+/// (reference §9), never by its wording.
 #[derive(Debug, thiserror::Error)]
 pub enum SendFailure {
-    /// Try again later (rate limits, outages).
-    #[error("temporary send failure: {0}")]
-    Retryable(String),
-    /// WhatsApp's 24-hour window has closed: only a template may be sent now.
+    /// Try again after a backoff: throughput and pair rate limits (130429, 131056),
+    /// outages (HTTP 5xx, 131000, 131016, 1, 2, 133004), maintenance (131057), API-call
+    /// limits (4, 80007), the network.
+    #[error("temporary send failure (code {}): {reason}", code_text(.code))]
+    Retryable { code: Option<i64>, reason: String },
+    /// WhatsApp's 24-hour window has closed (131047): only a template may be sent now.
     #[error("the customer-service window has closed")]
     WindowClosed,
-    /// Will never succeed (invalid message, unreachable user).
-    #[error("permanent send failure: {0}")]
-    Permanent(String),
+    /// This message will never be sent: the recipient is unreachable (131026), the
+    /// message is invalid (131008, 131009, 100) or its template is not approved as sent
+    /// (132000-132018).
+    #[error("permanent send failure (code {}): {reason}", code_text(.code))]
+    Permanent { code: Option<i64>, reason: String },
+    /// WhatsApp refuses the business account itself (131048 spam rate limit, 368 policy
+    /// block, 131031 locked, 130497 country restriction, or its token or permissions):
+    /// nothing will be sent until someone fixes the account.
+    #[error("the WhatsApp business account cannot send (code {code}): {reason}")]
+    AccountBlocked { code: i64, reason: String },
+}
+
+fn code_text(code: &Option<i64>) -> String {
+    code.map_or_else(|| "none".to_string(), |c| c.to_string())
+}
+
+impl SendFailure {
+    /// Meta's pair rate limit (131056): this recipient was sent to too fast.
+    pub fn is_pair_limit(&self) -> bool {
+        matches!(
+            self,
+            SendFailure::Retryable {
+                code: Some(131_056),
+                ..
+            }
+        )
+    }
+}
+
+/// Each recipient's sending pace, so one informant is never sent more than WhatsApp's
+/// pair limit allows (about one message per six seconds, sustained) on either host.
+/// A recipient's pace is the theoretical arrival time of their next message (GCRA);
+/// see `service::pacing`. Keys are job groups (pseudonyms, `office:<office>`), never
+/// numbers. Writes need no condition: the outbound queue hands one recipient's jobs
+/// to one consumer at a time.
+#[async_trait]
+pub trait PaceStore: Send + Sync {
+    /// The stored pace of `key` (Unix milliseconds); `None` if it has none.
+    async fn pace(&self, key: &str) -> Result<Option<i64>, StoreError>;
+    /// Stores the pace of `key`. A pace in the past means no constraint, so adapters
+    /// may forget one a day after it passed.
+    async fn set_pace(&self, key: &str, tat_millis: i64) -> Result<(), StoreError>;
 }
 
 /// Sends messages to WhatsApp users.

@@ -24,6 +24,9 @@ pub struct RangeInfo {
     /// (India: +330).
     #[serde(default = "india_offset")]
     pub utc_offset_minutes: i32,
+    /// The range office's WhatsApp number (E.164), where P1 alerts go.
+    #[serde(default)]
+    pub office_number: Option<String>,
 }
 
 fn india_offset() -> i32 {
@@ -63,6 +66,9 @@ pub struct District {
     pub name: Names,
     #[serde(default)]
     pub aka: Vec<String>,
+    /// The district SP office's WhatsApp number (E.164), where its P1 alerts go.
+    #[serde(default)]
+    pub office_number: Option<String>,
     pub stations: Vec<Station>,
 }
 
@@ -199,8 +205,18 @@ impl RangeConfig {
         if self.categories.is_empty() {
             return bad("no categories".into());
         }
+        if let Some(n) = &self.range.office_number
+            && !is_e164(n)
+        {
+            return bad("the range's office_number must be + and 8-15 digits".into());
+        }
         let mut codes = HashSet::new();
         for d in &self.districts {
+            if let Some(n) = &d.office_number
+                && !is_e164(n)
+            {
+                return bad(format!("district {}: office_number must be + and 8-15 digits", d.code));
+            }
             let code_ok = (2..=5).contains(&d.code.len()) && d.code.bytes().all(|b| b.is_ascii_uppercase());
             if !code_ok {
                 return bad(format!("district code {:?} must be 2-5 capital letters", d.code));
@@ -231,6 +247,15 @@ impl RangeConfig {
         Ok(())
     }
 
+    /// The WhatsApp number of an office: `range` (the range office) or a district code
+    /// (its SP office). `None`: unknown office, or no number configured.
+    pub fn office_number(&self, office: &str) -> Option<&str> {
+        if office == "range" {
+            return self.range.office_number.as_deref();
+        }
+        self.district(office).and_then(|d| d.office_number.as_deref())
+    }
+
     pub fn district(&self, code: &str) -> Option<&District> {
         self.districts.iter().find(|d| d.code == code)
     }
@@ -250,6 +275,13 @@ impl RangeConfig {
     }
 }
 
+/// `+` then 8 to 15 digits (E.164, as WhatsApp takes a recipient).
+fn is_e164(number: &str) -> bool {
+    number
+        .strip_prefix('+')
+        .is_some_and(|d| (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +296,11 @@ mod tests {
             range.category("police_misconduct").map(|c| c.sensitivity),
             Some(Sensitivity::Restricted)
         );
+        // Every office has a (placeholder) number for alerts.
+        for office in ["range", "JNP", "GZP", "CDL"] {
+            assert!(range.office_number(office).is_some_and(is_e164), "{office}");
+        }
+        assert_eq!(range.office_number("XYZ"), None);
     }
 
     #[test]
@@ -292,6 +329,13 @@ mod tests {
             name = { en = "Other" }
         "#;
         assert!(matches!(RangeConfig::from_toml(dup), Err(RangeConfigError::Invalid(_))));
+        let bad_number = dup.replace(
+            "stations = [ { n = 1, en = \"x\" }, { n = 1, en = \"y\" } ]",
+            "office_number = \"0091 555\"\n            stations = [ { n = 1, en = \"x\" } ]",
+        );
+        assert!(
+            matches!(RangeConfig::from_toml(&bad_number), Err(RangeConfigError::Invalid(m)) if m.contains("office_number"))
+        );
         assert!(matches!(
             RangeConfig::from_toml("not toml ["),
             Err(RangeConfigError::Syntax(_))

@@ -9,12 +9,15 @@
 //! - [`FileVault`]: evidence as AES-256-GCM encrypted files.
 //! - [`SqliteQueue`]: durable in-process queues with retries, per-group order and a
 //!   dead-letter state, the same rules as the SQS queues on AWS.
+//! - The report threads (`ThreadStore`) and recipients' sending pace (`PaceStore`)
+//!   live in the same database (`thread.rs`).
 
 mod files;
 mod keys;
 mod queue;
 mod retention;
 mod store;
+mod thread;
 mod triage;
 mod vault;
 

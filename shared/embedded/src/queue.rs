@@ -1,13 +1,20 @@
 //! Durable in-process queues on SQLite, with the rules of the AWS queues: at-least-once
 //! delivery, retries with backoff, a dead-letter state after too many failures, and
 //! first-in-first-out order within a group (like an SQS FIFO message group).
+//!
+//! Order within a group: only a group's oldest ready job (its head) is ever handed to
+//! the handler, and at most one job of a group is in flight; a job that fails, or is
+//! deferred, stays the head (its retry waits in place), so its successors wait behind
+//! it rather than overtake it. Jobs of different groups run concurrently, up to
+//! [`WorkerConfig::concurrency`].
 
 use crate::{Store, backend};
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use satark_core::clock::Clock;
 use satark_core::jobs::{Envelope, Job, JobError, JobQueue, open_job};
 use satark_core::ports::QueueError;
+use std::collections::HashSet;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -24,6 +31,8 @@ pub struct WorkerConfig {
     pub max_backoff: Duration,
     /// How often the worker looks for due retries when nothing wakes it.
     pub poll: Duration,
+    /// How many jobs (of different groups) may be in flight at once.
+    pub concurrency: usize,
 }
 
 impl Default for WorkerConfig {
@@ -33,6 +42,7 @@ impl Default for WorkerConfig {
             first_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(300),
             poll: Duration::from_millis(500),
+            concurrency: 1,
         }
     }
 }
@@ -129,71 +139,111 @@ impl<J: Job> SqliteQueue<J> {
             .collect()
     }
 
-    /// The next due job that heads its group: earlier jobs of a group block later ones,
-    /// even while they wait for a retry, so order within a group holds.
-    fn next_due(&self) -> Result<Option<(i64, String, u32)>, QueueError> {
+    /// Due jobs that head their groups, oldest first, skipping the groups in `busy`
+    /// (which have a job in flight): earlier jobs of a group block later ones, even
+    /// while they wait for a retry, so order within a group holds.
+    fn due_heads(&self, want: usize, busy: &HashSet<String>) -> Result<Vec<(i64, String, String, u32)>, QueueError> {
         let now = self.clock.now_millis();
-        self.store
+        let limit = i64::try_from(want.saturating_add(busy.len())).unwrap_or(i64::MAX);
+        let heads = self
+            .store
             .with(|c| {
-                c.query_row(
-                    "SELECT j.id, j.body, j.attempts FROM jobs j
+                let mut stmt = c.prepare_cached(
+                    "SELECT j.id, j.group_key, j.body, j.attempts FROM jobs j
                      WHERE j.queue = ?1 AND j.state = 'ready' AND j.not_before <= ?2
                        AND j.id = (SELECT MIN(k.id) FROM jobs k
                                    WHERE k.queue = j.queue AND k.group_key = j.group_key AND k.state = 'ready')
-                     ORDER BY j.id LIMIT 1",
-                    params![self.name(), now],
-                    |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, i64>(2)?.max(0) as u32,
-                        ))
-                    },
-                )
-                .optional()
+                     ORDER BY j.id LIMIT ?3",
+                )?;
+                let rows = stmt.query_map(params![self.name(), now, limit], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?.max(0) as u32,
+                    ))
+                })?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
             })
-            .map_err(|e| QueueError(e.to_string()))
+            .map_err(|e| QueueError(e.to_string()))?;
+        Ok(heads
+            .into_iter()
+            .filter(|(_, group, _, _)| !busy.contains(group))
+            .take(want)
+            .collect())
     }
 
-    /// Runs `handle` on each job as it becomes due, forever. One job at a time: local
-    /// volumes are small, and it keeps every group's order trivially.
-    pub async fn run<F, Fut>(&self, config: WorkerConfig, handle: F)
+    /// One attempt at a job: its outcome, a panic caught as a retry.
+    async fn attempt<F, Fut>(&self, body: String, attempts: u32, handle: &F) -> Result<(), JobError>
     where
         F: Fn(J) -> Fut,
         Fut: Future<Output = Result<(), JobError>>,
     {
         use futures_util::FutureExt;
         use tracing::Instrument;
+        // One span per job, with nothing that identifies anyone.
+        let span = tracing::info_span!("job", queue = self.name(), attempt = attempts + 1);
+        match open_job::<J>(&body) {
+            // A panicking handler fails this attempt, not the worker: the job is
+            // retried, then dead-lettered, never a crash loop.
+            Ok(job) => match std::panic::AssertUnwindSafe(handle(job).instrument(span))
+                .catch_unwind()
+                .await
+            {
+                Ok(outcome) => outcome,
+                Err(_) => Err(JobError::Retry("the handler panicked".into())),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Runs `handle` on each job as it becomes due, forever: up to
+    /// `config.concurrency` jobs at once, never two of one group. Run one worker per
+    /// queue and database (the in-flight groups are known to it alone).
+    pub async fn run<F, Fut>(&self, config: WorkerConfig, handle: F)
+    where
+        F: Fn(J) -> Fut,
+        Fut: Future<Output = Result<(), JobError>>,
+    {
+        use futures_util::stream::{FuturesUnordered, StreamExt};
         let wake = self.store.waker(J::QUEUE);
+        let width = config.concurrency.max(1);
+        let mut running = FuturesUnordered::new();
+        let mut busy: HashSet<String> = HashSet::new();
         loop {
-            match self.next_due() {
-                Ok(Some((id, body, attempts))) => {
-                    // One span per job, with nothing that identifies anyone.
-                    let span = tracing::info_span!("job", queue = self.name(), attempt = attempts + 1);
-                    let outcome = match open_job::<J>(&body) {
-                        // A panicking handler fails this attempt, not the worker: the
-                        // job is retried, then dead-lettered, never a crash loop.
-                        Ok(job) => match std::panic::AssertUnwindSafe(handle(job).instrument(span))
-                            .catch_unwind()
-                            .await
-                        {
-                            Ok(outcome) => outcome,
-                            Err(_) => Err(JobError::Retry("the handler panicked".into())),
-                        },
-                        Err(e) => Err(e),
-                    };
+            if running.len() < width {
+                match self.due_heads(width - running.len(), &busy) {
+                    Ok(jobs) => {
+                        for (id, group, body, attempts) in jobs {
+                            busy.insert(group.clone());
+                            let handle = &handle;
+                            running.push(async move {
+                                let outcome = self.attempt(body, attempts, handle).await;
+                                (id, group, attempts, outcome)
+                            });
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(queue = self.name(), error = %e, "queue unavailable");
+                        tokio::time::sleep(config.poll).await;
+                        continue;
+                    }
+                }
+            }
+            if running.is_empty() {
+                let _ = tokio::time::timeout(config.poll, wake.notified()).await;
+                continue;
+            }
+            tokio::select! {
+                Some((id, group, attempts, outcome)) = running.next() => {
+                    busy.remove(&group);
                     if let Err(e) = self.settle(id, attempts + 1, outcome, &config) {
                         tracing::error!(queue = self.name(), error = %e, "could not record a job's outcome");
                         tokio::time::sleep(config.poll).await;
                     }
                 }
-                Ok(None) => {
-                    let _ = tokio::time::timeout(config.poll, wake.notified()).await;
-                }
-                Err(e) => {
-                    tracing::error!(queue = self.name(), error = %e, "queue unavailable");
-                    tokio::time::sleep(config.poll).await;
-                }
+                // A new job, or a retry come due: fill the free slots.
+                _ = tokio::time::timeout(config.poll, wake.notified()), if running.len() < width => {}
             }
         }
     }
@@ -230,6 +280,21 @@ impl<J: Job> SqliteQueue<J> {
                                 .now_millis()
                                 .saturating_add(i64::try_from(backoff.as_millis()).unwrap_or(i64::MAX)),
                             reason
+                        ],
+                    )
+                })
+            }
+            Err(JobError::Defer { reason, after }) => {
+                // Not a failure: the job keeps its place and its attempts.
+                tracing::debug!(queue = self.name(), reason = %reason, after_ms = after.as_millis() as u64, "job deferred");
+                self.store.with(|c| {
+                    c.execute(
+                        "UPDATE jobs SET not_before = ?2 WHERE id = ?1",
+                        params![
+                            id,
+                            self.clock
+                                .now_millis()
+                                .saturating_add(i64::try_from(after.as_millis()).unwrap_or(i64::MAX))
                         ],
                     )
                 })

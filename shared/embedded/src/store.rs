@@ -7,8 +7,8 @@ use satark_core::conversation::Conversation;
 use satark_core::ids::{Pseudonym, ReferenceCode, ReportId};
 use satark_core::jobs::{Envelope, QueueName};
 use satark_core::ports::{
-    AggregateKey, AggregateStore, AuditEntry, AuditLog, ConversationRecord, ConversationStore, DedupeStore,
-    Measure, MessageCommit, ReportStore, SealedAddress, StoreError,
+    AggregateKey, AggregateStore, AuditEntry, AuditLog, ConversationRecord, ConversationStore, DedupeStore, Measure,
+    MessageCommit, ReportStore, SealedAddress, StoreError,
 };
 use satark_core::records::{decode, encode};
 use satark_core::report::{Report, ReportStatus, StationChoice, Verdict};
@@ -168,6 +168,7 @@ impl Store {
     fn init(conn: Connection) -> Result<Self, EmbeddedError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(crate::thread::SCHEMA)?;
         for (table, column, kind) in ADDED_COLUMNS {
             let present: bool = conn.query_row(
                 &format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = ?1"),
@@ -479,8 +480,10 @@ impl ReportStore for Store {
 
     async fn informant_of(&self, id: &ReportId) -> Result<Option<Pseudonym>, StoreError> {
         let who: Option<String> = self.with(|c| {
-            c.query_row("SELECT informant FROM reports WHERE id = ?1", [id.as_str()], |r| r.get(0))
-                .optional()
+            c.query_row("SELECT informant FROM reports WHERE id = ?1", [id.as_str()], |r| {
+                r.get(0)
+            })
+            .optional()
         })?;
         Ok(who.map(Pseudonym::new))
     }
@@ -506,7 +509,12 @@ pub(crate) fn add_count(conn: &Connection, key: &AggregateKey, delta: i64) -> ru
 
 /// Sets a report's triage status beside its submission (the body is never rewritten);
 /// closing starts the reply-address retention clock.
-pub(crate) fn set_status_row(conn: &Connection, id: &ReportId, status: ReportStatus, now: i64) -> rusqlite::Result<usize> {
+pub(crate) fn set_status_row(
+    conn: &Connection,
+    id: &ReportId,
+    status: ReportStatus,
+    now: i64,
+) -> rusqlite::Result<usize> {
     let closed_at = (status == ReportStatus::Closed).then_some(now);
     conn.execute(
         "UPDATE reports SET status = ?2, closed_at = ?3 WHERE id = ?1",

@@ -28,7 +28,13 @@ fn fingerprint_of(json: &str) -> Result<Fingerprint, StoreError> {
     Ok(decode(json)?)
 }
 
-fn fingerprints(conn: &Connection, sql: &str, key: &str, since: i64, limit: usize) -> Result<Vec<Fingerprint>, StoreError> {
+fn fingerprints(
+    conn: &Connection,
+    sql: &str,
+    key: &str,
+    since: i64,
+    limit: usize,
+) -> Result<Vec<Fingerprint>, StoreError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let rows: Vec<String> = (|| {
         let mut stmt = conn.prepare(sql)?;
@@ -54,7 +60,11 @@ fn update_assessment(conn: &Connection, stored: &StoredAssessment) -> Result<u64
             ],
         )
         .map_err(backend)?;
-    if changed == 1 { Ok(next) } else { Err(StoreError::Conflict) }
+    if changed == 1 {
+        Ok(next)
+    } else {
+        Err(StoreError::Conflict)
+    }
 }
 
 #[async_trait]
@@ -147,8 +157,11 @@ impl TriageStore for Store {
                         version: expected,
                     },
                 )?;
-                tx.execute("UPDATE triage SET outbox = ?2 WHERE report_id = ?1", params![id.as_str(), outbox])
-                    .map_err(backend)?;
+                tx.execute(
+                    "UPDATE triage SET outbox = ?2 WHERE report_id = ?1",
+                    params![id.as_str(), outbox],
+                )
+                .map_err(backend)?;
                 version
             }
         };
@@ -233,6 +246,10 @@ impl ModelStore for Store {
                 expected + 1,
             ),
         };
-        if changed == 1 { Ok(version) } else { Err(StoreError::Conflict) }
+        if changed == 1 {
+            Ok(version)
+        } else {
+            Err(StoreError::Conflict)
+        }
     }
 }

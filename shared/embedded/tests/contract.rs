@@ -92,3 +92,13 @@ async fn triage() {
 async fn models() {
     satark_contract::model_store(&store()).await;
 }
+
+#[tokio::test]
+async fn threads() {
+    satark_contract::thread_store(&store()).await;
+}
+
+#[tokio::test]
+async fn paces() {
+    satark_contract::pace_store(&store()).await;
+}

@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use satark_core::conversation::Reply;
 use satark_core::ids::Identity;
 use satark_core::ports::{FetchFailure, MediaSource, Messenger, SendFailure, TemplateMessage};
-use satark_whatsapp::{GraphClient, ListRow, ListSection, OutgoingMessage, Recipient, ReplyButton, SendError};
+use satark_whatsapp::{
+    ErrorClass, GraphClient, ListRow, ListSection, OutgoingMessage, Recipient, ReplyButton, SendError,
+};
 
 /// Sends replies through the Graph API.
 #[derive(Clone)]
@@ -87,10 +89,23 @@ impl GraphMessenger {
     async fn deliver(&self, to: &Identity, message: &OutgoingMessage) -> Result<String, SendFailure> {
         match self.client.send(&recipient(to), message, None).await {
             Ok(sent) => Ok(sent.wamid),
-            Err(e) if e.is_window_closed() => Err(SendFailure::WindowClosed),
-            Err(e) if e.is_retryable() => Err(SendFailure::Retryable(e.to_string())),
-            Err(e) => Err(SendFailure::Permanent(e.to_string())),
+            Err(e) => Err(send_failure(&e)),
         }
+    }
+}
+
+/// The notifier's view of a Graph error: its class (reference §9), its code, and the
+/// error's text, which names no recipient, body or URL.
+pub fn send_failure(e: &SendError) -> SendFailure {
+    let (code, reason) = (e.code(), e.to_string());
+    match e.class() {
+        ErrorClass::WindowClosed => SendFailure::WindowClosed,
+        ErrorClass::Retry => SendFailure::Retryable { code, reason },
+        ErrorClass::Permanent => SendFailure::Permanent { code, reason },
+        ErrorClass::Account => SendFailure::AccountBlocked {
+            code: code.unwrap_or_default(),
+            reason,
+        },
     }
 }
 

@@ -14,8 +14,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use satark_core::clock::Clock;
-use satark_core::service::Intake;
-use satark_whatsapp::{parse_payload, verify_handshake, verify_signature};
+use satark_core::ports::DeliveryState;
+use satark_core::service::{DeliveryStatuses, Intake, StatusOutcome};
+use satark_whatsapp::{StatusKind, parse_payload, verify_handshake, verify_signature};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -32,6 +33,21 @@ pub struct WebhookState {
     pub verify_token: Arc<str>,
     /// Where "now" comes from (a fixed clock in tests).
     pub clock: Arc<dyn Clock>,
+    /// Applies status webhooks to report threads (delivery shown to officers); `None`:
+    /// statuses are counted and dropped.
+    pub statuses: Option<Arc<DeliveryStatuses>>,
+}
+
+/// The delivery state a status reports; `None` for states we do not track.
+fn delivery_state(kind: &StatusKind) -> Option<DeliveryState> {
+    match kind {
+        StatusKind::Sent => Some(DeliveryState::Sent),
+        StatusKind::Delivered => Some(DeliveryState::Delivered),
+        // A voice message played was read.
+        StatusKind::Read | StatusKind::Played => Some(DeliveryState::Read),
+        StatusKind::Failed => Some(DeliveryState::Failed),
+        StatusKind::Other(_) => None,
+    }
 }
 
 /// The webhook routes.
@@ -64,6 +80,8 @@ struct Tally {
     messages: usize,
     duplicates: usize,
     statuses: usize,
+    /// Statuses applied to a thread entry.
+    applied: usize,
     errors: usize,
     skipped: usize,
     /// Older than the dedupe window: a replay (or a redelivery we can no longer tell
@@ -138,6 +156,26 @@ async fn deliver(state: WebhookState, headers: HeaderMap, body: Bytes) -> Status
                 }
             }
             tally.statuses += value.statuses.len();
+            if let Some(ledger) = &state.statuses {
+                for status in &value.statuses {
+                    let Some(delivery) = delivery_state(&status.status) else {
+                        continue;
+                    };
+                    // One lookup and one conditional write; the recipient's fields are
+                    // never read.
+                    match ledger
+                        .apply(&status.id, delivery, status.timestamp.unwrap_or(now))
+                        .await
+                    {
+                        Ok(StatusOutcome::Applied) => tally.applied += 1,
+                        Ok(StatusOutcome::Unknown) => {}
+                        Err(e) => {
+                            tracing::error!(error = %e, "status not recorded; WhatsApp will redeliver");
+                            tally.failed += 1;
+                        }
+                    }
+                }
+            }
             for error in value
                 .errors
                 .iter()
@@ -152,6 +190,7 @@ async fn deliver(state: WebhookState, headers: HeaderMap, body: Bytes) -> Status
         messages = tally.messages,
         duplicates = tally.duplicates,
         statuses = tally.statuses,
+        applied = tally.applied,
         errors = tally.errors,
         skipped = tally.skipped,
         stale = tally.stale,

@@ -49,7 +49,7 @@ pub mod send;
 pub mod signature;
 pub mod webhook;
 
-pub use client::{ClientError, GraphClient, GraphConfig, MediaInfo, SendError, SentMessage};
+pub use client::{ClientError, ErrorClass, GraphClient, GraphConfig, MediaInfo, SendError, SentMessage};
 pub use send::{LimitError, ListRow, ListSection, OutgoingMessage, Recipient, ReplyButton, message_body, validate};
 pub use signature::{sign, verify_handshake, verify_signature};
 pub use webhook::{

@@ -136,7 +136,12 @@ impl<'a> Engine<'a> {
             let caption = caption.as_deref().map(|c| clip(c, MAX_TEXT_CHARS));
             return self.attach_answer(
                 caption.unwrap_or_default(),
-                Some((inbound.message_id.clone(), *kind, wa_media_id.clone(), mime_type.clone())),
+                Some((
+                    inbound.message_id.clone(),
+                    *kind,
+                    wa_media_id.clone(),
+                    mime_type.clone(),
+                )),
             );
         }
         match &inbound.content {

@@ -6,8 +6,8 @@ use crate::Lang;
 use crate::i18n::{Arg, Catalog};
 use crate::ids::ReferenceCode;
 use crate::report::{DetailItem, IncidentTime, ReportStatus, StationChoice};
-use crate::triage::disclosure::self_disclosures;
 use crate::text::clip;
+use crate::triage::disclosure::self_disclosures;
 use std::ops::Range;
 
 /// Renders in one language, numbering button ids with the current menu sequence.
@@ -131,7 +131,10 @@ impl Ui<'_> {
                 body: join(self.status_prompt(conv)),
             },
             (Stage::ConfirmDisclosure { item }, Some(d)) => Reply::Buttons {
-                body: clip(&join(self.disclosure_warning(d, usize::from(*item))), limits::BUTTON_BODY),
+                body: clip(
+                    &join(self.disclosure_warning(d, usize::from(*item))),
+                    limits::BUTTON_BODY,
+                ),
                 buttons: vec![
                     self.button("guard:drop", "guard-remove-btn"),
                     self.button("guard:keep", "guard-keep-btn"),

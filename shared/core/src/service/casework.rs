@@ -124,11 +124,7 @@ impl Casework {
             .informant_of(&report.id)
             .await?
             .ok_or(CaseworkError::Unreachable)?;
-        let record = self
-            .conversations
-            .load(&who)
-            .await?
-            .ok_or(CaseworkError::Unreachable)?;
+        let record = self.conversations.load(&who).await?.ok_or(CaseworkError::Unreachable)?;
         let address = record.reply_address.ok_or(CaseworkError::Unreachable)?;
         Ok(Reach {
             who,
@@ -205,7 +201,11 @@ impl Casework {
             let (report, stored) = self.load(officer, id).await?;
             let from = report.status;
             if from == status {
-                return Ok(StatusChanged { from, to: status, news: None });
+                return Ok(StatusChanged {
+                    from,
+                    to: status,
+                    news: None,
+                });
             }
             let mut assessment = stored.assessment.clone();
             let mut counts = vec![];
@@ -235,7 +235,16 @@ impl Casework {
                             params: vec![code.to_string(), template_param(&words)],
                         };
                         let (entry, job) = self
-                            .message(&report, &reach, ThreadKind::StatusNews, None, &words, body, template, now)
+                            .message(
+                                &report,
+                                &reach,
+                                ThreadKind::StatusNews,
+                                None,
+                                &words,
+                                body,
+                                template,
+                                now,
+                            )
                             .await?;
                         news = Some(entry);
                         jobs.push(job);
@@ -374,7 +383,16 @@ impl Casework {
             params: vec![code.to_string(), template_param(&note)],
         };
         let (entry, job) = self
-            .message(&report, &reach, ThreadKind::Feedback, Some(&officer.subject), &note, body, template, now)
+            .message(
+                &report,
+                &reach,
+                ThreadKind::Feedback,
+                Some(&officer.subject),
+                &note,
+                body,
+                template,
+                now,
+            )
             .await?;
         self.dispatch(std::slice::from_ref(&job)).await?;
         Ok(entry)
@@ -410,7 +428,16 @@ impl Casework {
             params: vec![code.to_string(), template_param(&question)],
         };
         let (entry, job) = self
-            .message(&report, &reach, ThreadKind::Question, Some(&officer.subject), &question, body, template, now)
+            .message(
+                &report,
+                &reach,
+                ThreadKind::Question,
+                Some(&officer.subject),
+                &question,
+                body,
+                template,
+                now,
+            )
             .await?;
         // The conversation learns of the question before it is sent, so the answer,
         // however fast, finds it.
@@ -419,13 +446,15 @@ impl Casework {
         Ok(Asked::Sent(entry))
     }
 
-    async fn open_question(&self, who: &Pseudonym, report: &Report, entry_id: &str, now: i64) -> Result<(), CaseworkError> {
+    async fn open_question(
+        &self,
+        who: &Pseudonym,
+        report: &Report,
+        entry_id: &str,
+        now: i64,
+    ) -> Result<(), CaseworkError> {
         for _ in 0..ATTEMPTS {
-            let record = self
-                .conversations
-                .load(who)
-                .await?
-                .ok_or(CaseworkError::Unreachable)?;
+            let record = self.conversations.load(who).await?.ok_or(CaseworkError::Unreachable)?;
             let mut conversation = record.conversation;
             conversation.questions.retain(|q| q.is_open(now));
             conversation.questions.push(OpenQuestion {

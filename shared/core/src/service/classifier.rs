@@ -128,7 +128,11 @@ pub fn add_count(counts: &mut Vec<(AggregateKey, i64)>, key: AggregateKey, delta
 }
 
 /// The alert jobs of a P1 report: its district's SP office and the range office.
-pub fn alert_jobs(report: &Report, range: &RangeConfig, priority: Priority) -> Result<Vec<Envelope>, crate::ports::QueueError> {
+pub fn alert_jobs(
+    report: &Report,
+    range: &RangeConfig,
+    priority: Priority,
+) -> Result<Vec<Envelope>, crate::ports::QueueError> {
     let district = range
         .district(&report.district)
         .map_or(report.district.clone(), |d| d.name.get(ALERT_LANG).to_string());
@@ -284,9 +288,17 @@ impl Classifier {
         };
 
         let mut counts = vec![];
-        add_count(&mut counts, cell(&report, &self.range, Measure::Status(report.status)), 1);
+        add_count(
+            &mut counts,
+            cell(&report, &self.range, Measure::Status(report.status)),
+            1,
+        );
         add_count(&mut counts, cell(&report, &self.range, Measure::Priority(priority)), 1);
-        add_count(&mut counts, cell(&report, &self.range, Measure::Sensitivity(sensitivity)), 1);
+        add_count(
+            &mut counts,
+            cell(&report, &self.range, Measure::Sensitivity(sensitivity)),
+            1,
+        );
         if assessment.spurious {
             add_count(&mut counts, cell(&report, &self.range, Measure::Flagged), 1);
         }
@@ -334,8 +346,16 @@ impl Classifier {
                 if raised < old {
                     earlier.assessment.priority = raised;
                     earlier.assessment.priority_reasons = reasons.into_iter().map(explain).collect();
-                    add_count(&mut counts, cell(&earlier_report, &self.range, Measure::Priority(old)), -1);
-                    add_count(&mut counts, cell(&earlier_report, &self.range, Measure::Priority(raised)), 1);
+                    add_count(
+                        &mut counts,
+                        cell(&earlier_report, &self.range, Measure::Priority(old)),
+                        -1,
+                    );
+                    add_count(
+                        &mut counts,
+                        cell(&earlier_report, &self.range, Measure::Priority(raised)),
+                        1,
+                    );
                     if raised == Priority::P1 && earlier.assessment.alerted_at.is_none() {
                         earlier.assessment.alerted_at = Some(now);
                         jobs.extend(alert_jobs(&earlier_report, &self.range, raised)?);
@@ -381,7 +401,15 @@ impl Classifier {
         let expected = report
             .items
             .iter()
-            .filter(|i| matches!(i, crate::report::DetailItem::Media { kind: MediaKind::Photo, .. }))
+            .filter(|i| {
+                matches!(
+                    i,
+                    crate::report::DetailItem::Media {
+                        kind: MediaKind::Photo,
+                        ..
+                    }
+                )
+            })
             .count();
         if expected == 0 {
             return Ok(vec![]);
@@ -421,7 +449,11 @@ fn explain(text: String) -> Reason {
         .find(|w| !w.is_empty())
         .unwrap_or("priority")
         .to_ascii_lowercase();
-    Reason { code, text, weight: 0.0 }
+    Reason {
+        code,
+        text,
+        weight: 0.0,
+    }
 }
 
 /// How `a` resembles `b`, if it does: the same picture, or nearly the same words.

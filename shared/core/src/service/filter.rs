@@ -57,9 +57,7 @@ impl LearnedFilter {
     pub async fn model(&self, now: i64) -> Arc<TextModel> {
         let (model, fresh) = {
             let cached = self.cached.read().unwrap_or_else(|p| p.into_inner());
-            let fresh = cached
-                .checked_at
-                .is_some_and(|at| now >= at && now - at < REFRESH_SECS);
+            let fresh = cached.checked_at.is_some_and(|at| now >= at && now - at < REFRESH_SECS);
             (cached.model.clone(), fresh)
         };
         if fresh {

@@ -10,10 +10,16 @@ pub mod filter;
 mod intake;
 mod media;
 mod notifier;
+pub mod pacing;
+mod statuses;
 
 pub use casework::{Asked, Casework, CaseworkError, StatusChanged};
 pub use classifier::{Classified, Classifier, ClassifierError, add_count, alert_jobs, cell, local_day};
 pub use filter::{FilterError, LearnedFilter};
 pub use intake::{Intake, IntakeError, IntakePorts, MessageOutcome};
 pub use media::{IngestOutcome, MediaIngest, MediaIngestError, max_media_bytes};
-pub use notifier::{Delivered, DeliveryError, Notifier};
+pub use notifier::{
+    Delivered, DeliveryError, DropReason, Notifier, NotifierPolicy, NotifierPorts, OutboundWork, SERVICE_WINDOW_SECS,
+};
+pub use pacing::{Pace, PacePolicy};
+pub use statuses::{DeliveryStatuses, StatusOutcome};

@@ -78,7 +78,10 @@ pub fn score_text(model: &TextModel, text: &str, media_count: usize, sender_hits
         let text = if terms.is_empty() {
             "wording resembles reports officers judged spurious".to_string()
         } else {
-            format!("wording resembles reports officers judged spurious ({})", terms.join(", "))
+            format!(
+                "wording resembles reports officers judged spurious ({})",
+                terms.join(", ")
+            )
         };
         reasons.push(Reason {
             code: "model".into(),

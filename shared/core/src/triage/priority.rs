@@ -30,6 +30,22 @@ impl Priority {
 // TEMPORARY below (replaced).
 use crate::range::{Category, Sensitivity};
 use crate::report::IncidentTime;
-pub struct PriorityInput<'a> { pub category: &'a Category, pub text: &'a str, pub corroborations: u32, pub when: Option<IncidentTime>, pub spurious_score: f64 }
-pub fn priority(input: &PriorityInput) -> (Priority, Vec<String>) { if input.text.contains("katta") { (Priority::P1, vec!["weapon".into()]) } else if input.corroborations >= 2 { (Priority::P2, vec![]) } else { (Priority::P3, vec![]) } }
-pub fn sensitivity(category: &Category, _text: &str) -> (Sensitivity, Option<String>) { (category.sensitivity, None) }
+pub struct PriorityInput<'a> {
+    pub category: &'a Category,
+    pub text: &'a str,
+    pub corroborations: u32,
+    pub when: Option<IncidentTime>,
+    pub spurious_score: f64,
+}
+pub fn priority(input: &PriorityInput) -> (Priority, Vec<String>) {
+    if input.text.contains("katta") {
+        (Priority::P1, vec!["weapon".into()])
+    } else if input.corroborations >= 2 {
+        (Priority::P2, vec![])
+    } else {
+        (Priority::P3, vec![])
+    }
+}
+pub fn sensitivity(category: &Category, _text: &str) -> (Sensitivity, Option<String>) {
+    (category.sensitivity, None)
+}

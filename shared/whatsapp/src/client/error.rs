@@ -58,8 +58,54 @@ fn code_str(code: &Option<i64>) -> String {
     code.map_or_else(|| "none".to_owned(), |c| c.to_string())
 }
 
-/// Graph error codes worth retrying with backoff (§9).
+/// Graph error codes worth retrying with backoff (§9): throughput and pair rate
+/// limits, unknown errors and unavailability, maintenance, API-call limits.
 const RETRYABLE_CODES: &[i64] = &[130_429, 131_056, 131_000, 131_016, 1, 2, 133_004, 131_057, 4, 80_007];
+
+/// Graph error codes that stop the business account as a whole (§9): spam rate limit,
+/// policy block, locked account, country restriction, invalid or expired token,
+/// missing permissions, unregistered number. Retrying any message cannot help.
+fn is_account_code(code: i64) -> bool {
+    matches!(
+        code,
+        131_048 | 368 | 131_031 | 130_497 | 0 | 190 | 3 | 10 | 133_010 | 200..=299
+    )
+}
+
+/// Graph error codes §9 lists as final for the message: undeliverable, invalid
+/// parameters, test-number and marketing limits, blocked users, template problems.
+fn is_permanent_code(code: i64) -> bool {
+    matches!(
+        code,
+        131_026
+            | 131_008
+            | 131_009
+            | 100
+            | 131_021
+            | 131_030
+            | 131_049
+            | 131_050
+            | 131_051
+            | 131_052
+            | 131_053
+            | 130_403
+            | 131_062
+            | 132_000..=132_999
+    )
+}
+
+/// What a failed send means for the sender (reference §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Try the same message again after a backoff.
+    Retry,
+    /// The 24-hour window is closed (131047): send a template instead.
+    WindowClosed,
+    /// This message will never be accepted (undeliverable, invalid, template problems).
+    Permanent,
+    /// The business account cannot send at all: stop, and alert someone.
+    Account,
+}
 
 impl SendError {
     /// The Graph error code, if the API returned one.
@@ -70,16 +116,27 @@ impl SendError {
         }
     }
 
+    /// The error's class, by its Graph code first and its HTTP status only for codes
+    /// §9 does not list: a 5xx or 429 is retried, any other unknown error is not.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            SendError::Transport(_) => ErrorClass::Retry,
+            SendError::Graph { status, code, .. } => match *code {
+                Some(131_047) => ErrorClass::WindowClosed,
+                Some(c) if RETRYABLE_CODES.contains(&c) => ErrorClass::Retry,
+                Some(c) if is_account_code(c) => ErrorClass::Account,
+                Some(c) if is_permanent_code(c) => ErrorClass::Permanent,
+                _ if *status >= 500 || *status == 429 => ErrorClass::Retry,
+                _ => ErrorClass::Permanent,
+            },
+            _ => ErrorClass::Permanent,
+        }
+    }
+
     /// Whether retrying later may succeed: transport errors, HTTP 5xx/429 and
     /// the throttling/unavailable codes of §9.
     pub fn is_retryable(&self) -> bool {
-        match self {
-            SendError::Transport(_) => true,
-            SendError::Graph { status, code, .. } => {
-                *status >= 500 || *status == 429 || code.is_some_and(|c| RETRYABLE_CODES.contains(&c))
-            }
-            _ => false,
-        }
+        self.class() == ErrorClass::Retry
     }
 
     /// The 24-hour customer-service window is closed (131047): send a
@@ -203,5 +260,36 @@ mod tests {
         assert!(html.is_retryable());
         let string_code = SendError::from_graph_body(400, br#"{"error":{"code":"131047"}}"#);
         assert!(string_code.is_window_closed());
+    }
+
+    #[test]
+    fn every_class_of_section_9() {
+        let class = |status, code| {
+            SendError::Graph {
+                status,
+                code,
+                details: None,
+                message: None,
+            }
+            .class()
+        };
+        for code in [130_429, 131_056, 131_000, 131_016, 1, 2, 133_004, 131_057] {
+            assert_eq!(class(400, Some(code)), ErrorClass::Retry, "{code}");
+        }
+        assert_eq!(class(500, None), ErrorClass::Retry);
+        assert_eq!(class(503, Some(999_999)), ErrorClass::Retry);
+        assert_eq!(class(400, Some(131_047)), ErrorClass::WindowClosed);
+        for code in [
+            131_026, 131_008, 131_009, 100, 132_000, 132_001, 132_012, 132_015, 132_018, 130_403,
+        ] {
+            assert_eq!(class(400, Some(code)), ErrorClass::Permanent, "{code}");
+        }
+        // A 500 carrying a permanent code is still permanent: the code decides.
+        assert_eq!(class(500, Some(131_026)), ErrorClass::Permanent);
+        for code in [131_048, 368, 131_031, 130_497, 190, 10, 200] {
+            assert_eq!(class(400, Some(code)), ErrorClass::Account, "{code}");
+        }
+        assert_eq!(SendError::Transport("reset".into()).class(), ErrorClass::Retry);
+        assert_eq!(SendError::Decode("x".into()).class(), ErrorClass::Permanent);
     }
 }

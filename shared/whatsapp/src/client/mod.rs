@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::send::{OutgoingMessage, Recipient, mark_read_body, message_body, validate};
 
-pub use error::{ClientError, SendError};
+pub use error::{ClientError, ErrorClass, SendError};
 
 /// Meta's Graph API host.
 pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com";

@@ -3,11 +3,25 @@
 //! path checks, every documented send limit (via [`crate::send::parse_send_body`],
 //! i.e. the same rules as [`crate::send::validate`]), read receipts, media info
 //! and lookaside downloads, and fault injection.
+//!
+//! Like the real API it also refuses
+//! - a template that is not registered under its name and language (HTTP 404, code
+//!   132001) or is sent with the wrong number of body parameters (HTTP 400, 132000),
+//!   checked against the templates given to [`FakeGraph::set_templates`] (none by
+//!   default: nothing is approved until registered);
+//! - a free-form message to a user whose last inbound message is 24 hours old or more
+//!   by the fake's clock (HTTP 400, 131047). The fake knows a user's last message from
+//!   [`FakeGraph::note_inbound`] (the simulator and test harnesses call it for every
+//!   message they deliver) or [`FakeGraph::set_last_inbound`]; a user it never heard
+//!   from is given the benefit of the doubt unless [`FakeGraph::set_strict_window`].
+//!
+//! Time comes from the clock given to [`FakeGraph::set_clock`] (the system clock until
+//! then), so tests that fix the date see sends stamped with it.
 
 mod routes;
 pub mod webhooks;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -28,8 +42,10 @@ pub struct SentRecord {
     pub recipient: Option<String>,
     /// The full JSON body.
     pub body: Value,
-    /// When it was accepted.
+    /// When it was accepted, by the fake's clock.
     pub at: SystemTime,
+    /// The same, in Unix milliseconds.
+    pub at_millis: i64,
 }
 
 impl SentRecord {
@@ -49,11 +65,59 @@ struct StoredMedia {
     mime: String,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Failure {
-    remaining: usize,
-    http_status: u16,
-    code: i64,
+/// A failure the fake answers a send with instead of accepting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The documented Graph error body (§9) with this HTTP status and `error.code`,
+    /// e.g. 400/131056 (pair rate limit), 500/131000, 400/131048 (spam rate limit).
+    Graph {
+        /// HTTP status.
+        status: u16,
+        /// `error.code`.
+        code: i64,
+    },
+    /// A bare HTTP error without a Graph body, as a proxy or load balancer answers
+    /// (e.g. 502, 503).
+    Http(u16),
+}
+
+/// One message send the fake was asked for, accepted or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendAttempt {
+    /// `to` or `recipient` as received.
+    pub to: Option<String>,
+    /// The Graph `type` of the message (`text`, `interactive`, `template`, ...).
+    pub kind: String,
+    /// When it was asked for, by the fake's clock (Unix milliseconds).
+    pub at_millis: i64,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// The Graph error code answered; `None` when accepted (or for a bare HTTP error).
+    pub code: Option<i64>,
+}
+
+/// A template as registered (and approved) for the fake's business account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeTemplate {
+    /// Template name.
+    pub name: String,
+    /// Language code, e.g. `hi`.
+    pub language: String,
+    /// Number of body parameters.
+    pub params: usize,
+}
+
+/// Where the fake's "now" comes from: Unix milliseconds.
+pub type FakeClock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The 24-hour customer-service window, in milliseconds.
+const WINDOW_MILLIS: i64 = 24 * 3600 * 1000;
+
+fn system_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 #[derive(Debug, Default)]
@@ -65,9 +129,25 @@ struct State {
     url_tokens: HashMap<String, String>,
     next_media: u64,
     next_id: u64,
-    failure: Option<Failure>,
+    /// Pending faults, each with how many sends it still answers.
+    faults: VecDeque<(Fault, usize)>,
+    attempts: Vec<SendAttempt>,
+    /// Registered templates: (name, language) → body parameter count.
+    templates: HashMap<(String, String), usize>,
+    /// Each user's last inbound message (Unix milliseconds), by wa_id digits or BSUID.
+    last_inbound: HashMap<String, i64>,
+    strict_window: bool,
     public_base: Option<String>,
 }
+
+impl std::fmt::Debug for Clocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FakeClock")
+    }
+}
+
+/// The fake's clock, replaceable.
+struct Clocked(Mutex<FakeClock>);
 
 #[derive(Debug)]
 struct Inner {
@@ -77,6 +157,7 @@ struct Inner {
     seed: u64,
     state: Mutex<State>,
     sent_count: watch::Sender<usize>,
+    clock: Clocked,
 }
 
 /// The fake Graph API. Cheap to clone (shared state).
@@ -121,6 +202,7 @@ impl FakeGraph {
                     ..State::default()
                 }),
                 sent_count,
+                clock: Clocked(Mutex::new(Arc::new(system_millis))),
             }),
         }
     }
@@ -215,25 +297,93 @@ impl FakeGraph {
         self.state().reads.clone()
     }
 
-    /// Forgets sent messages, read receipts and pending faults (media stays).
+    /// Forgets sent messages, attempts, read receipts and pending faults (media,
+    /// templates and what it knows of users' last messages stay).
     pub fn clear(&self) {
         let mut st = self.state();
         st.sent.clear();
+        st.attempts.clear();
         st.reads.clear();
-        st.failure = None;
+        st.faults.clear();
         drop(st);
         self.inner.sent_count.send_replace(0);
     }
 
     /// Makes the next `n` message sends fail with `http_status` and Graph
-    /// `code` (e.g. 400/131056 pair rate limit, 500/131000). Read receipts
-    /// are not affected.
+    /// `code` (e.g. 400/131056 pair rate limit, 500/131000), replacing any
+    /// pending faults (`n = 0` clears them). Read receipts are not affected.
     pub fn fail_next_sends(&self, n: usize, http_status: u16, code: i64) {
-        self.state().failure = (n > 0).then_some(Failure {
-            remaining: n,
-            http_status,
-            code,
-        });
+        let mut st = self.state();
+        st.faults.clear();
+        if n > 0 {
+            st.faults.push_back((
+                Fault::Graph {
+                    status: http_status,
+                    code,
+                },
+                n,
+            ));
+        }
+    }
+
+    /// Queues faults after any pending ones: the next sends are answered with them, one
+    /// each, in order (then sends are accepted again).
+    pub fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.state().faults.extend(faults.into_iter().map(|f| (f, 1)));
+    }
+
+    /// How many sends pending faults will still answer.
+    pub fn pending_faults(&self) -> usize {
+        self.state()
+            .faults
+            .iter()
+            .map(|(_, n)| *n)
+            .fold(0, usize::saturating_add)
+    }
+
+    /// Every message send asked for, accepted or refused, oldest first.
+    pub fn attempts(&self) -> Vec<SendAttempt> {
+        self.state().attempts.clone()
+    }
+
+    /// Registers templates as approved (replacing those registered before); sends of
+    /// any other name, language or parameter count are refused as Meta refuses them.
+    pub fn set_templates(&self, templates: impl IntoIterator<Item = FakeTemplate>) {
+        self.state().templates = templates
+            .into_iter()
+            .map(|t| ((t.name, t.language), t.params))
+            .collect();
+    }
+
+    /// Sets where the fake's "now" comes from (Unix milliseconds): accepted sends are
+    /// stamped with it, and the 24-hour window is measured by it.
+    pub fn set_clock(&self, clock: impl Fn() -> i64 + Send + Sync + 'static) {
+        *self.inner.clock.0.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(clock);
+    }
+
+    /// The fake's "now", Unix milliseconds.
+    pub fn now_millis(&self) -> i64 {
+        let clock = self.inner.clock.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        clock()
+    }
+
+    /// Records that `user` (wa_id digits, with or without `+`, or a BSUID) just sent a
+    /// message: their 24-hour window opens now, by the fake's clock.
+    pub fn note_inbound(&self, user: &str) {
+        let now = self.now_millis();
+        self.set_last_inbound(user, now);
+    }
+
+    /// Sets when `user` last wrote (Unix milliseconds).
+    pub fn set_last_inbound(&self, user: &str, at_millis: i64) {
+        self.state().last_inbound.insert(user_key(user), at_millis);
+    }
+
+    /// Whether free-form messages to users the fake never heard from are refused
+    /// (131047), as Meta would; off by default, for tests that post webhooks without
+    /// telling the fake.
+    pub fn set_strict_window(&self, strict: bool) {
+        self.state().strict_window = strict;
     }
 
     /// Waits until at least `count` messages are recorded (since creation or
@@ -251,18 +401,39 @@ impl FakeGraph {
         st.next_id
     }
 
-    fn take_failure(&self) -> Option<(u16, i64)> {
+    fn take_fault(&self) -> Option<Fault> {
         let mut st = self.state();
-        let f = st.failure.as_mut()?;
-        f.remaining -= 1;
-        let out = (f.http_status, f.code);
-        if f.remaining == 0 {
-            st.failure = None;
+        let (fault, remaining) = st.faults.front_mut()?;
+        let fault = *fault;
+        *remaining = remaining.saturating_sub(1);
+        if *remaining == 0 {
+            st.faults.pop_front();
         }
-        Some(out)
+        Some(fault)
     }
 
-    fn record_sent(&self, to: Option<String>, recipient: Option<String>, body: Value) -> String {
+    fn record_attempt(&self, attempt: SendAttempt) {
+        self.state().attempts.push(attempt);
+    }
+
+    /// The registered parameter count of a template; `None` if not registered.
+    fn template_params(&self, name: &str, language: &str) -> Option<usize> {
+        self.state()
+            .templates
+            .get(&(name.to_owned(), language.to_owned()))
+            .copied()
+    }
+
+    /// Whether a free-form message to `user` is outside their 24-hour window at `now`.
+    fn window_closed(&self, user: &str, now: i64) -> bool {
+        let st = self.state();
+        match st.last_inbound.get(&user_key(user)) {
+            Some(last) => now.saturating_sub(*last) >= WINDOW_MILLIS,
+            None => st.strict_window,
+        }
+    }
+
+    fn record_sent(&self, to: Option<String>, recipient: Option<String>, body: Value, at_millis: i64) -> String {
         let mut st = self.state();
         let n = self.next_id(&mut st);
         let wamid = format!("wamid.FAKE{:016X}{n:08}", self.inner.seed);
@@ -271,7 +442,8 @@ impl FakeGraph {
             to,
             recipient,
             body,
-            at: SystemTime::now(),
+            at: UNIX_EPOCH + Duration::from_millis(u64::try_from(at_millis).unwrap_or(0)),
+            at_millis,
         });
         let count = st.sent.len();
         drop(st);
@@ -312,5 +484,16 @@ impl FakeGraph {
             return None;
         }
         st.media.get(media_id).cloned()
+    }
+}
+
+/// A user as the window is tracked: wa_id digits (`+`, spaces and dashes dropped) or
+/// a BSUID as it is.
+fn user_key(user: &str) -> String {
+    let user = user.trim();
+    if user.contains('.') {
+        user.to_owned()
+    } else {
+        user.chars().filter(char::is_ascii_digit).collect()
     }
 }

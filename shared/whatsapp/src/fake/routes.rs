@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::FakeGraph;
-use crate::send::{ParsedBody, parse_send_body};
+use super::{FakeGraph, Fault, SendAttempt};
+use crate::send::{OutgoingMessage, ParsedBody, parse_send_body};
 
 pub(super) fn router(fake: FakeGraph) -> Router {
     Router::new()
@@ -65,6 +65,28 @@ fn injected_error_text(code: i64) -> (String, String) {
         131_057 => (
             "Account in maintenance mode",
             "Business Account is in maintenance mode.",
+        ),
+        131_048 => (
+            "Spam rate limit hit",
+            "Message failed to send because there are restrictions on how many messages can be sent from this phone number.",
+        ),
+        368 => (
+            "Temporarily blocked for policies violations",
+            "The WhatsApp Business Account has been restricted or disabled for violating a platform policy.",
+        ),
+        131_031 => (
+            "Account has been locked",
+            "The WhatsApp Business Account is restricted or disabled for violating a platform policy.",
+        ),
+        130_497 => (
+            "Business account is restricted from messaging users in this country",
+            "The WhatsApp Business Account is restricted from messaging users in this country.",
+        ),
+        131_008 => ("Required parameter is missing", "A required parameter is missing."),
+        131_009 => ("Parameter value is not valid", "A parameter value is not valid."),
+        133_004 => (
+            "Server temporarily unavailable",
+            "The server is temporarily unavailable.",
         ),
         190 => (
             "Invalid OAuth access token",
@@ -152,12 +174,85 @@ async fn messages(
         fake.record_read(message_id);
         return axum::Json(json!({ "success": true })).into_response();
     }
-    if let Some((status, code)) = fake.take_failure() {
-        let (message, details) = injected_error_text(code);
-        return graph_error(&fake, status, code, &message, Some(details));
-    }
     let to = value.get("to").and_then(Value::as_str).map(str::to_owned);
     let recipient = value.get("recipient").and_then(Value::as_str).map(str::to_owned);
+    let user = to.clone().or_else(|| recipient.clone()).unwrap_or_default();
+    let kind = value.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let now = fake.now_millis();
+    let refuse = |status: u16, code: Option<i64>, response: Response| {
+        fake.record_attempt(SendAttempt {
+            to: to.clone().or_else(|| recipient.clone()),
+            kind: kind.clone(),
+            at_millis: now,
+            status,
+            code,
+        });
+        response
+    };
+    match fake.take_fault() {
+        Some(Fault::Graph { status, code }) => {
+            let (message, details) = injected_error_text(code);
+            return refuse(
+                status,
+                Some(code),
+                graph_error(&fake, status, code, &message, Some(details)),
+            );
+        }
+        Some(Fault::Http(status)) => {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let page = format!("<html><body><h1>{}</h1></body></html>", code.as_u16());
+            return refuse(
+                status,
+                None,
+                (code, [(CONTENT_TYPE, "text/html")], page).into_response(),
+            );
+        }
+        None => {}
+    }
+    if let ParsedBody::Message {
+        message:
+            OutgoingMessage::Template {
+                name,
+                language,
+                body_params,
+                ..
+            },
+        ..
+    } = &parsed
+    {
+        match fake.template_params(name, language) {
+            None => {
+                let details = format!("template name ({name}) does not exist in {language}");
+                let resp = graph_error(
+                    &fake,
+                    404,
+                    132_001,
+                    "(#132001) Template name does not exist in the translation",
+                    Some(details),
+                );
+                return refuse(404, Some(132_001), resp);
+            }
+            Some(expected) if expected != body_params.len() => {
+                let details = format!(
+                    "body: number of localizable_params ({}) does not match the expected number of params ({expected})",
+                    body_params.len()
+                );
+                let resp = graph_error(
+                    &fake,
+                    400,
+                    132_000,
+                    "(#132000) Number of parameters does not match the expected number of params",
+                    Some(details),
+                );
+                return refuse(400, Some(132_000), resp);
+            }
+            Some(_) => {}
+        }
+    } else if fake.window_closed(&user, now) {
+        let (message, details) = injected_error_text(131_047);
+        let resp = graph_error(&fake, 400, 131_047, &message, Some(details));
+        return refuse(400, Some(131_047), resp);
+    }
     let contact = match (&to, &recipient) {
         (Some(t), _) => {
             json!({ "input": t, "wa_id": t.chars().filter(char::is_ascii_digit).collect::<String>() })
@@ -165,7 +260,14 @@ async fn messages(
         (None, Some(r)) => json!({ "input": r, "user_id": r }),
         (None, None) => json!({}),
     };
-    let wamid = fake.record_sent(to, recipient, value);
+    fake.record_attempt(SendAttempt {
+        to: to.clone().or_else(|| recipient.clone()),
+        kind: kind.clone(),
+        at_millis: now,
+        status: 200,
+        code: None,
+    });
+    let wamid = fake.record_sent(to, recipient, value, now);
     axum::Json(json!({
         "messaging_product": "whatsapp",
         "contacts": [contact],

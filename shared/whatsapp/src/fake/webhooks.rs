@@ -60,6 +60,28 @@ pub fn status_update(phone_number_id: &str, wamid: &str, status: &str, recipient
     )
 }
 
+/// One `statuses[]` element as Meta sends it: `status` (sent, delivered, read, failed)
+/// of our message `wamid` to `recipient` (wa_id digits), at `timestamp` (Unix
+/// seconds). A `failed` status carries `error_code` in `errors[]`.
+pub fn status_at(wamid: &str, status: &str, recipient: &str, timestamp: i64, error_code: Option<i64>) -> Value {
+    let mut s = json!({
+        "id": wamid, "status": status, "timestamp": timestamp.to_string(), "recipient_id": recipient
+    });
+    if let (Some(code), Some(obj)) = (error_code, s.as_object_mut()) {
+        obj.insert(
+            "errors".into(),
+            json!([{ "code": code, "title": "Failed", "message": "Failed",
+                     "error_data": { "details": "Failure reported by the fake Graph API." } }]),
+        );
+    }
+    s
+}
+
+/// An envelope carrying status updates (elements from [`status_at`]).
+pub fn statuses(phone_number_id: &str, statuses: Vec<Value>) -> Value {
+    envelope(phone_number_id, json!({ "statuses": statuses }))
+}
+
 fn base(from: &str, wamid: &str, kind: &str) -> Value {
     json!({ "from": from, "id": wamid, "timestamp": now().to_string(), "type": kind })
 }
