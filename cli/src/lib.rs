@@ -4,6 +4,7 @@
 pub mod config;
 pub mod serve;
 pub mod simulator;
+pub mod triage;
 
 pub use config::ServeConfig;
 pub use serve::{Running, ServeError, start};

@@ -23,6 +23,17 @@ enum Command {
         /// The range file (TOML).
         path: std::path::PathBuf,
     },
+    /// Score tips: JSON lines {"id", "text"} on stdin, one result line each on stdout.
+    Classify {
+        /// First teach the filter these officer verdicts (JSON lines {"text",
+        /// "verdict"}), in memory only.
+        #[arg(long, value_name = "VERDICTS.jsonl")]
+        learn: Option<std::path::PathBuf>,
+    },
+    /// Train on the shipped tips, evaluate on the held-out ones, and print the figures;
+    /// fails below the bar (spurious precision 0.90, recall 0.80, or no gain from 200
+    /// verdicts).
+    Eval,
 }
 
 #[tokio::main]
@@ -41,6 +52,59 @@ async fn main() -> std::process::ExitCode {
     match command {
         Command::Serve(config) => serve(*config).await,
         Command::CheckRange { path } => check_range(&path),
+        Command::Classify { learn } => classify(learn.as_deref()),
+        Command::Eval => eval(),
+    }
+}
+
+fn classify(learn: Option<&std::path::Path>) -> std::process::ExitCode {
+    let range = match satark_core::range::RangeConfig::default_range() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("satark classify: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let mut model = satark_core::triage::model::TextModel::shipped();
+    if let Some(path) = learn {
+        match satark::triage::learn_verdicts(&mut model, path) {
+            Ok(n) => eprintln!("learned {n} verdicts"),
+            Err(e) => {
+                eprintln!("satark classify: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    }
+    let stdin = std::io::stdin().lock();
+    let stdout = std::io::stdout().lock();
+    match satark::triage::classify(stdin, stdout, &model, &range) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("satark classify: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn eval() -> std::process::ExitCode {
+    match satark::triage::evaluation() {
+        Ok(evaluation) => {
+            println!("{evaluation}");
+            let short = satark::triage::shortfalls(&evaluation);
+            if short.is_empty() {
+                println!("PASS: the shipped filter meets the bar");
+                std::process::ExitCode::SUCCESS
+            } else {
+                for s in short {
+                    println!("FAIL: {s}");
+                }
+                std::process::ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("satark eval: {e}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 

@@ -59,6 +59,7 @@ pub fn sample_report(seed: &str) -> Report {
         status: ReportStatus::Received,
         submitted_at: 1_767_081_600,
         via_poster: false,
+        guard_fired: vec![],
     }
 }
 
@@ -476,6 +477,7 @@ fn idle_conversation(last: i64, draft: Option<ReportId>) -> Conversation {
             when: None,
             via_poster: false,
             started_at: last,
+            guard_fired: vec![],
         }),
         last_inbound_at: Some(last),
         ..Conversation::default()

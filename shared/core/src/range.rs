@@ -146,6 +146,10 @@ pub struct Category {
     pub description: Option<Names>,
     #[serde(default)]
     pub aka: Vec<String>,
+    /// Words that point to this category in a report's text (any language), for the
+    /// classifier's category suggestion; not offered when a citizen types a category.
+    #[serde(default)]
+    pub keywords: Vec<String>,
 }
 
 impl Category {

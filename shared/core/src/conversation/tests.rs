@@ -698,3 +698,178 @@ fn a_typed_number_picks_from_the_district_and_station_lists() {
         chat.replies
     );
 }
+
+/// Walks a new English report to its details.
+fn at_details(chat: &mut Chat) {
+    chat.text("Hello");
+    chat.tap("lang:en");
+    chat.tap("menu:new");
+    chat.tap("d:JNP");
+    chat.tap("s:1");
+    chat.tap("c:illicit_liquor");
+    assert_eq!(chat.conv.stage, Stage::Details);
+}
+
+#[test]
+fn the_guard_warns_of_a_phone_number_and_removes_the_message_on_request() {
+    let mut chat = Chat::new();
+    at_details(&mut chat);
+    chat.text("Liquor is sold behind the school every evening");
+    let warned = chat.text("You can reach me on 98765 43210").clone();
+    assert!(
+        matches!(chat.conv.stage, Stage::ConfirmDisclosure { item: 1 }),
+        "{:?}",
+        chat.conv.stage
+    );
+    let Reply::Buttons { body, buttons } = &warned else {
+        panic!("the warning offers a choice: {warned:?}")
+    };
+    assert!(body.contains("phone number"), "names what it saw: {body}");
+    assert!(!body.contains("98765"), "never repeats it");
+    assert_eq!(buttons.len(), 2);
+    chat.tap("guard:drop");
+    let draft = chat.conv.draft.as_ref().expect("draft");
+    assert_eq!(draft.items.len(), 1, "the message is gone");
+    assert_eq!(chat.conv.stage, Stage::Details, "back to the details");
+    chat.tap("done");
+    chat.tap("loc:skip");
+    chat.tap("t:today");
+    chat.tap("sum:submit");
+    let report = chat.submitted().expect("submitted");
+    assert_eq!(report.guard_fired, [crate::triage::disclosure::Disclosure::PhoneNumber]);
+    assert!(
+        report.items.iter().all(|i| match i {
+            DetailItem::Text { body, .. } => !body.contains("98765"),
+            DetailItem::Media { .. } => true,
+        }),
+        "the number never reaches the report"
+    );
+}
+
+#[test]
+fn the_guard_keeps_the_message_when_asked_and_in_every_language() {
+    for (lang, text, keep) in [
+        ("lang:hi", "मेरा नाम रमेश कुमार है, मैं गवाह हूँ", "2"),
+        ("lang:ur", "میرا نام اسلم ہے اور میں نے سب دیکھا", "2"),
+        ("lang:en", "My email is someone@example.com", "Keep it"),
+    ] {
+        let mut chat = Chat::new();
+        chat.text("Hello");
+        chat.tap(lang);
+        chat.tap("menu:new");
+        chat.tap("d:JNP");
+        chat.tap("s:1");
+        chat.tap("c:illicit_liquor");
+        chat.text(text);
+        assert!(
+            matches!(chat.conv.stage, Stage::ConfirmDisclosure { .. }),
+            "{lang}: the guard fires for {text:?}"
+        );
+        // Typing the option's number (or its title) is tapping it.
+        chat.text(keep);
+        assert_eq!(chat.conv.stage, Stage::Details, "{lang}");
+        let draft = chat.conv.draft.as_ref().expect("draft");
+        assert_eq!(draft.items.len(), 1, "{lang}: kept");
+        assert_eq!(draft.guard_fired.len(), 1, "{lang}: the guard's firing is remembered");
+    }
+}
+
+#[test]
+fn more_words_at_the_guard_question_are_details_not_a_wrong_answer() {
+    let mut chat = Chat::new();
+    at_details(&mut chat);
+    chat.text("call me on 9876543210");
+    chat.text("the shop is near the temple");
+    let draft = chat.conv.draft.as_ref().expect("draft");
+    assert_eq!(draft.items.len(), 2, "both kept");
+    assert_eq!(chat.conv.stage, Stage::Details);
+}
+
+#[test]
+fn a_tip_about_someone_else_does_not_trip_the_guard() {
+    let mut chat = Chat::new();
+    at_details(&mut chat);
+    chat.text("उसका नाम राजू है, वह रोज़ शाम को स्कूल के पीछे शराब बेचता है");
+    assert_eq!(chat.conv.stage, Stage::Details);
+}
+
+fn open_question(chat: &mut Chat) -> crate::ids::ReportId {
+    let report_id = crate::ids::ReportId::from_entropy(&[9; 16]);
+    chat.conv.questions.push(OpenQuestion {
+        report_id: report_id.clone(),
+        reference: crate::ids::ReferenceCode::new("JNP", &[1, 2, 3, 4]),
+        entry_id: "question:1".into(),
+        asked_at: chat.now,
+        answered_at: None,
+    });
+    report_id
+}
+
+#[test]
+fn the_next_messages_after_a_question_answer_it() {
+    let mut chat = Chat::new();
+    chat.text("Hello");
+    chat.tap("lang:en");
+    chat.text("menu");
+    // Idle again after a submitted report, say: here the menu is left by a status check.
+    chat.conv.stage = Stage::Idle;
+    let report_id = open_question(&mut chat);
+    let reply = chat.text("The car was white, a Bolero").clone();
+    let Reply::Text { body } = &reply else {
+        panic!("{reply:?}")
+    };
+    assert!(body.contains("JNP-"), "the thanks names the report: {body}");
+    assert!(chat.conv.draft.is_none(), "not a new report");
+    assert!(
+        chat.effects.iter().any(|e| matches!(e,
+            Effect::AttachAnswer { report_id: r, text, media_keys, question }
+                if *r == report_id && text.contains("Bolero") && media_keys.is_empty() && question == "question:1")),
+        "{:?}",
+        chat.effects
+    );
+    // A photo soon after attaches too, and is fetched into that report's evidence.
+    chat.photo("media-1");
+    assert!(
+        chat.effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchMedia { report_id: r, .. } if *r == report_id))
+    );
+    assert!(
+        chat.effects
+            .iter()
+            .any(|e| matches!(e, Effect::AttachAnswer { media_keys, .. } if media_keys.len() == 1))
+    );
+    // Long after the answer, messages are the citizen's own again.
+    chat.now += ANSWER_FOLLOW_SECS + 60;
+    chat.text("menu");
+    assert!(chat.conv.questions.is_empty(), "the answered question closed");
+}
+
+#[test]
+fn an_unanswered_question_closes_after_a_week_and_commands_still_work() {
+    let mut chat = Chat::new();
+    chat.text("Hello");
+    chat.tap("lang:en");
+    chat.conv.stage = Stage::Idle;
+    open_question(&mut chat);
+    chat.text("help");
+    assert!(
+        !chat.effects.iter().any(|e| matches!(e, Effect::AttachAnswer { .. })),
+        "a command is not an answer"
+    );
+    chat.now += QUESTION_OPEN_SECS + 60;
+    chat.conv.stage = Stage::Idle;
+    chat.text("there is gambling near the bus stand every night");
+    assert!(!chat.effects.iter().any(|e| matches!(e, Effect::AttachAnswer { .. })));
+    assert!(chat.conv.questions.is_empty());
+}
+
+#[test]
+fn while_writing_a_report_words_belong_to_the_draft() {
+    let mut chat = Chat::new();
+    at_details(&mut chat);
+    open_question(&mut chat);
+    chat.text("a new tip about the same lane");
+    assert!(!chat.effects.iter().any(|e| matches!(e, Effect::AttachAnswer { .. })));
+    assert_eq!(chat.conv.draft.as_ref().map(|d| d.items.len()), Some(1));
+}

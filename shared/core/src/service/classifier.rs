@@ -234,7 +234,8 @@ impl Classifier {
                 let (p, reasons) = priority::priority(&PriorityInput {
                     category: c,
                     text: &text,
-                    corroborations,
+                    // The priority rules count this report's own informant too.
+                    corroborations: corroborations + 1,
                     when: report.when,
                     spurious_score: scored.score,
                 });
@@ -254,7 +255,7 @@ impl Classifier {
                 priority::priority(&PriorityInput {
                     category: c,
                     text: &text,
-                    corroborations: 0,
+                    corroborations: 1,
                     when: report.when,
                     spurious_score: scored.score,
                 })
@@ -337,13 +338,13 @@ impl Classifier {
                 let (raised, reasons) = priority::priority(&PriorityInput {
                     category: c,
                     text: &earlier_text,
-                    corroborations: earlier.assessment.corroborations,
+                    corroborations: earlier.assessment.corroborations + 1,
                     when: earlier_report.when,
                     spurious_score: earlier.assessment.spurious_score,
                 });
-                // Corroboration only ever raises.
+                // Corroboration only ever raises (P1 is the greatest).
                 let old = earlier.assessment.priority;
-                if raised < old {
+                if raised > old {
                     earlier.assessment.priority = raised;
                     earlier.assessment.priority_reasons = reasons.into_iter().map(explain).collect();
                     add_count(

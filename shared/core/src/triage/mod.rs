@@ -11,6 +11,8 @@
 pub mod assessment;
 pub mod category;
 pub mod disclosure;
+pub mod eval;
+pub mod features;
 pub mod model;
 pub mod priority;
 pub mod probe;
@@ -94,5 +96,28 @@ pub fn score_text(model: &TextModel, text: &str, media_count: usize, sender_hits
         spurious: score >= SPURIOUS_THRESHOLD,
         model_probability,
         reasons,
+    }
+}
+
+/// The classifier's text scoring (rules and model) as an [`eval::SpamFilter`], so that
+/// `satark eval` measures what the classifier does, not the model alone.
+#[derive(Debug, Clone)]
+pub struct ClassifierFilter {
+    pub model: TextModel,
+}
+
+impl ClassifierFilter {
+    pub fn new(model: TextModel) -> Self {
+        ClassifierFilter { model }
+    }
+}
+
+impl eval::SpamFilter for ClassifierFilter {
+    fn score(&self, text: &str) -> f64 {
+        score_text(&self.model, text, 0, &[]).score
+    }
+
+    fn learn(&mut self, text: &str, spurious: bool) {
+        self.model.learn(text, spurious);
     }
 }
