@@ -6,4 +6,4 @@ pub mod serve;
 pub mod simulator;
 
 pub use config::ServeConfig;
-pub use serve::{Running, ServeError, start};
+pub use serve::{Running, ServeError, registered_templates, start};

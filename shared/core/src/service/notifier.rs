@@ -14,9 +14,9 @@
 //! - **inside the 24-hour window** free-form, outside it the job's registered template
 //!   (checked against `infra/whatsapp-templates.toml` first); an in-chat reply has no
 //!   template and is dropped rather than sent a day late;
-//! - **by WhatsApp's error class** ([`SendFailure`]): temporary ones are retried with
-//!   the host's backoff (4^n s); a pair-limit answer also spends the recipient's burst;
-//!   a closed window switches to the template; a permanent one records the thread entry
+//! - **by WhatsApp's error class** ([`SendFailure`]): temporary ones (rate limits,
+//!   outages) are retried with the host's backoff (4^n s); a closed window switches to
+//!   the template; a permanent one records the thread entry
 //!   `Failed` and goes to the dead letters; an account-level refusal pauses all sending
 //!   and logs an error, keeping every job.
 //!
@@ -364,7 +364,7 @@ impl Notifier {
                 Err(e.into())
             }
             Err(NotSent::Send(f)) => Err(self
-                .failed(f, &pace_key, job.thread.as_ref(), tried_template, now_ms)
+                .failed(f, job.thread.as_ref(), tried_template, now_ms)
                 .await),
         }
     }
@@ -388,7 +388,7 @@ impl Notifier {
                 Err(e.into())
             }
             Err(NotSent::Dropped) => Ok(Delivered::Dropped(DropReason::WindowClosed)),
-            Err(NotSent::Send(f)) => Err(self.failed(f, &pace_key, None, true, now_ms).await),
+            Err(NotSent::Send(f)) => Err(self.failed(f, None, true, now_ms).await),
         }
     }
 
@@ -451,7 +451,6 @@ impl Notifier {
     async fn failed(
         &self,
         failure: SendFailure,
-        pace_key: &str,
         thread: Option<&ThreadRef>,
         as_template: bool,
         now_ms: i64,
@@ -459,16 +458,9 @@ impl Notifier {
         let now = now_ms.div_euclid(1000);
         match failure {
             SendFailure::Retryable { code, .. } => {
-                if failure.is_pair_limit() {
-                    // WhatsApp counts this recipient's messages stricter than we do: the
-                    // burst is spent, and their later messages wait their turn too.
-                    let stored = self.ports.pace.pace(pace_key).await.ok().flatten();
-                    let pace = self.policy.pace.after_pair_limit(stored, now_ms);
-                    if let Err(e) = self.ports.pace.set_pace(pace_key, pace).await {
-                        tracing::warn!(error = %e, "a recipient's pace could not be recorded");
-                    }
-                }
-                tracing::warn!(code = ?code, "send failed for now; it will be retried");
+                // A pair-limit answer (131056) too: retried after the host's backoff,
+                // 4^n s as Meta advises, the recipient's later jobs waiting behind it.
+                tracing::warn!(code = ?code, pair_limit = failure.is_pair_limit(), "send failed for now; it will be retried");
                 failure.into()
             }
             SendFailure::AccountBlocked { code, .. } => {
