@@ -124,22 +124,41 @@ async fn each_conversation_receives_its_messages_in_order_under_concurrency() {
     // way, so some heads are retried while other conversations go on.
     h.graph.push_faults([
         Fault::Http(503),
-        Fault::Graph { status: 400, code: 130_429 },
-        Fault::Graph { status: 500, code: 131_000 },
+        Fault::Graph {
+            status: 400,
+            code: 130_429,
+        },
+        Fault::Graph {
+            status: 500,
+            code: 131_000,
+        },
         Fault::Http(502),
-        Fault::Graph { status: 400, code: 131_056 },
-        Fault::Graph { status: 503, code: 131_016 },
+        Fault::Graph {
+            status: 400,
+            code: 131_056,
+        },
+        Fault::Graph {
+            status: 503,
+            code: 131_016,
+        },
     ]);
     for n in 0..10 {
         for (i, p) in people.iter().enumerate() {
             enqueue(&h, &job(p, &format!("{n}"), &format!("m{i}/{n}"))).await;
         }
     }
-    assert!(h.graph.wait_for_sent(200, Duration::from_secs(30)).await, "every message sent");
+    assert!(
+        h.graph.wait_for_sent(200, Duration::from_secs(30)).await,
+        "every message sent"
+    );
     settle().await;
     for (i, p) in people.iter().enumerate() {
         let expected: Vec<String> = (0..10).map(|n| format!("m{i}/{n}")).collect();
-        assert_eq!(texts(&h.graph.sent_to(&p.phone)), expected, "informant {i}: in order, once each");
+        assert_eq!(
+            texts(&h.graph.sent_to(&p.phone)),
+            expected,
+            "informant {i}: in order, once each"
+        );
     }
     assert_eq!(h.graph.sent().len(), 200, "nothing doubled");
     assert_eq!(h.graph.pending_faults(), 0, "the faults were met");
@@ -164,7 +183,10 @@ async fn one_informants_messages_are_paced_and_others_are_not_held_up() {
         enqueue(&h, &job(&b, &format!("{n}"), &format!("b{n}"))).await;
     }
     let at = |phone: &str| -> Vec<i64> { h.graph.sent_to(phone).iter().map(|r| r.at_millis).collect() };
-    assert!(h.eventually(|| at(&a.phone).len() == 45 && at(&b.phone).len() == 3).await);
+    assert!(
+        h.eventually(|| at(&a.phone).len() == 45 && at(&b.phone).len() == 3)
+            .await
+    );
     assert!(at(&a.phone).iter().all(|t| *t == t0 * 1000), "the burst goes at once");
     assert!(at(&b.phone).iter().all(|t| *t == t0 * 1000), "B waits for nobody");
     settle().await;
@@ -176,7 +198,12 @@ async fn one_informants_messages_are_paced_and_others_are_not_held_up() {
     assert_eq!(at(&a.phone).len(), 45, "not after 5 s");
     clock.advance(1);
     for k in 1..=3 {
-        assert!(h.eventually(|| at(&a.phone).len() == 45 + k).await, "message {} after {} s", 45 + k, 6 * k);
+        assert!(
+            h.eventually(|| at(&a.phone).len() == 45 + k).await,
+            "message {} after {} s",
+            45 + k,
+            6 * k
+        );
         assert_eq!(at(&a.phone).last().copied(), Some((t0 + 6 * k as i64) * 1000));
         settle().await;
         assert_eq!(at(&a.phone).len(), 45 + k, "one per interval");
@@ -251,22 +278,42 @@ async fn outside_the_24_hour_window_the_template_goes_and_an_in_chat_reply_is_dr
             .map(|a| a.code)
             .collect()
     };
-    assert_eq!(attempts(&closed.phone), [None], "no free-form attempt when the window is known closed");
-    assert_eq!(attempts(&margin.phone), [None], "nor within the margin before it closes");
+    assert_eq!(
+        attempts(&closed.phone),
+        [None],
+        "no free-form attempt when the window is known closed"
+    );
+    assert_eq!(
+        attempts(&margin.phone),
+        [None],
+        "nor within the margin before it closes"
+    );
     assert_eq!(
         attempts(&disagrees.phone),
         [Some(131_047), None],
         "WhatsApp said the window closed: the template followed"
     );
-    assert!(h.graph.sent_to(&chat.phone).is_empty(), "an in-chat reply is never sent a day late");
+    assert!(
+        h.graph.sent_to(&chat.phone).is_empty(),
+        "an in-chat reply is never sent a day late"
+    );
     assert!(attempts(&chat.phone).is_empty());
 
     for (thread, as_template) in jobs.iter().zip([false, true, true, true]) {
         let e = entry(&h, thread).await;
-        assert_eq!((e.delivery, e.as_template), (Some(DeliveryState::Sent), as_template), "{}", e.entry_id);
+        assert_eq!(
+            (e.delivery, e.as_template),
+            (Some(DeliveryState::Sent), as_template),
+            "{}",
+            e.entry_id
+        );
     }
     let stats = h.server.outbound.stats().expect("stats");
-    assert_eq!((stats.ready, stats.dead), (0, 0), "the dropped reply is done with, not dead");
+    assert_eq!(
+        (stats.ready, stats.dead),
+        (0, 0),
+        "the dropped reply is done with, not dead"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -274,8 +321,14 @@ async fn temporary_errors_are_retried_with_growing_backoff_until_sent_once() {
     let h = Harness::start().await;
     let p = informant(&h, "919800000401").await;
     h.graph.push_faults([
-        Fault::Graph { status: 400, code: 130_429 },
-        Fault::Graph { status: 400, code: 131_056 },
+        Fault::Graph {
+            status: 400,
+            code: 130_429,
+        },
+        Fault::Graph {
+            status: 400,
+            code: 131_056,
+        },
         Fault::Http(503),
     ]);
     enqueue(&h, &job(&p, "1", "after three refusals")).await;
@@ -283,7 +336,10 @@ async fn temporary_errors_are_retried_with_growing_backoff_until_sent_once() {
     settle().await;
     let attempts = h.graph.attempts();
     let codes: Vec<(u16, Option<i64>)> = attempts.iter().map(|a| (a.status, a.code)).collect();
-    assert_eq!(codes, [(400, Some(130_429)), (400, Some(131_056)), (503, None), (200, None)]);
+    assert_eq!(
+        codes,
+        [(400, Some(130_429)), (400, Some(131_056)), (503, None), (200, None)]
+    );
     // The harness's first backoff is 50 ms, then 4 times longer each time (4^n).
     let gaps: Vec<i64> = attempts.windows(2).map(|w| w[1].at_millis - w[0].at_millis).collect();
     for (gap, least) in gaps.iter().zip([50, 200, 800]) {
@@ -301,7 +357,10 @@ async fn permanent_errors_are_recorded_failed_and_never_retried() {
     let p = informant(&h, "919800000501").await;
     let q = informant(&h, "919800000502").await;
     // Undeliverable (131026): refused for good, recorded where officers look.
-    h.graph.push_faults([Fault::Graph { status: 400, code: 131_026 }]);
+    h.graph.push_faults([Fault::Graph {
+        status: 400,
+        code: 131_026,
+    }]);
     let (undeliverable, thread) = thread_job(&h, &p, "fb-1", "नोट", now).await;
     enqueue(&h, &undeliverable).await;
     // The conversation is not blocked by it: its next message goes.
@@ -316,7 +375,10 @@ async fn permanent_errors_are_recorded_failed_and_never_retried() {
     });
     enqueue(&h, &broken).await;
 
-    assert!(h.eventually(|| h.server.outbound.stats().is_ok_and(|s| s.ready == 0)).await);
+    assert!(
+        h.eventually(|| h.server.outbound.stats().is_ok_and(|s| s.ready == 0))
+            .await
+    );
     settle().await;
     let to_p: Vec<Option<i64>> = h
         .graph
@@ -327,8 +389,16 @@ async fn permanent_errors_are_recorded_failed_and_never_retried() {
         .collect();
     assert_eq!(to_p, [Some(131_026), None], "tried once, then the next message");
     assert_eq!(texts(&h.graph.sent_to(&p.phone)), ["still reachable?"]);
-    assert!(h.graph.sent_to(&q.phone).is_empty(), "the broken template was never sent");
-    assert!(!h.graph.attempts().iter().any(|a| a.to.as_deref().is_some_and(|t| t.ends_with(&q.phone))));
+    assert!(
+        h.graph.sent_to(&q.phone).is_empty(),
+        "the broken template was never sent"
+    );
+    assert!(
+        !h.graph
+            .attempts()
+            .iter()
+            .any(|a| a.to.as_deref().is_some_and(|t| t.ends_with(&q.phone)))
+    );
     assert_eq!(entry(&h, &thread).await.delivery, Some(DeliveryState::Failed));
     assert_eq!(entry(&h, &broken_thread).await.delivery, Some(DeliveryState::Failed));
     let dead: Vec<String> = h
@@ -337,9 +407,13 @@ async fn permanent_errors_are_recorded_failed_and_never_retried() {
         .dead_letters()
         .expect("dead letters")
         .iter()
-        .map(|w| satark_core::jobs::Job::dedupe_key(w))
+        .map(satark_core::jobs::Job::dedupe_key)
         .collect();
-    assert_eq!(dead, [undeliverable.job_id.clone(), broken.job_id.clone()], "kept for the operators");
+    assert_eq!(
+        dead,
+        [undeliverable.job_id.clone(), broken.job_id.clone()],
+        "kept for the operators"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -355,24 +429,37 @@ async fn an_account_level_refusal_stops_all_sending_logs_an_error_and_loses_noth
     let (h, clock) = fixed(t0).await;
     let a = informant(&h, "919800000601").await;
     let b = informant(&h, "919800000602").await;
-    h.graph.push_faults([Fault::Graph { status: 400, code: 131_048 }]);
+    h.graph.push_faults([Fault::Graph {
+        status: 400,
+        code: 131_048,
+    }]);
     enqueue(&h, &job(&a, "1", "first")).await;
     assert!(h.eventually(|| !h.graph.attempts().is_empty()).await);
     enqueue(&h, &job(&b, "1", "someone else's")).await;
     settle().await;
     settle().await;
-    assert_eq!(h.graph.attempts().len(), 1, "nothing more is tried while the account is refused");
+    assert_eq!(
+        h.graph.attempts().len(),
+        1,
+        "nothing more is tried while the account is refused"
+    );
     assert!(h.graph.sent().is_empty());
     let text = String::from_utf8_lossy(&logs.0.lock().expect("logs").clone()).to_string();
     let paused = text
         .lines()
         .find(|l| l.contains("WhatsApp refused the business account"))
         .expect("an error was logged");
-    assert!(paused.contains("\"level\":\"ERROR\"") && paused.contains("131048"), "{paused}");
+    assert!(
+        paused.contains("\"level\":\"ERROR\"") && paused.contains("131048"),
+        "{paused}"
+    );
 
     // Someone fixes the account; ten minutes on, sending resumes, and nothing was lost.
     clock.advance(600);
-    assert!(h.graph.wait_for_sent(2, Duration::from_secs(10)).await, "both sent after the pause");
+    assert!(
+        h.graph.wait_for_sent(2, Duration::from_secs(10)).await,
+        "both sent after the pause"
+    );
     settle().await;
     assert_eq!(texts(&h.graph.sent_to(&a.phone)), ["first"]);
     assert_eq!(texts(&h.graph.sent_to(&b.phone)), ["someone else's"]);
@@ -393,14 +480,29 @@ async fn no_message_is_lost_while_the_graph_api_is_down_for_a_while() {
     // The outage: the next ten calls fail, in the ways an outage does.
     let outage = [
         Fault::Http(503),
-        Fault::Graph { status: 500, code: 131_000 },
+        Fault::Graph {
+            status: 500,
+            code: 131_000,
+        },
         Fault::Http(502),
-        Fault::Graph { status: 503, code: 131_016 },
-        Fault::Graph { status: 400, code: 130_429 },
+        Fault::Graph {
+            status: 503,
+            code: 131_016,
+        },
+        Fault::Graph {
+            status: 400,
+            code: 130_429,
+        },
         Fault::Graph { status: 500, code: 2 },
         Fault::Http(504),
-        Fault::Graph { status: 400, code: 133_004 },
-        Fault::Graph { status: 400, code: 131_057 },
+        Fault::Graph {
+            status: 400,
+            code: 133_004,
+        },
+        Fault::Graph {
+            status: 400,
+            code: 131_057,
+        },
         Fault::Http(503),
     ];
     h.graph.push_faults(outage);
@@ -409,11 +511,18 @@ async fn no_message_is_lost_while_the_graph_api_is_down_for_a_while() {
             enqueue(&h, &job(p, &format!("{n}"), &format!("o{i}/{n}"))).await;
         }
     }
-    assert!(h.graph.wait_for_sent(20, Duration::from_secs(20)).await, "all delivered after the outage");
+    assert!(
+        h.graph.wait_for_sent(20, Duration::from_secs(20)).await,
+        "all delivered after the outage"
+    );
     settle().await;
     for (i, p) in people.iter().enumerate() {
         let expected: Vec<String> = (0..5).map(|n| format!("o{i}/{n}")).collect();
-        assert_eq!(texts(&h.graph.sent_to(&p.phone)), expected, "informant {i}: each once, in order");
+        assert_eq!(
+            texts(&h.graph.sent_to(&p.phone)),
+            expected,
+            "informant {i}: each once, in order"
+        );
     }
     assert_eq!(h.graph.sent().len(), 20);
     assert_eq!(h.graph.attempts().len(), 30, "ten refused calls, twenty accepted");
@@ -435,7 +544,11 @@ async fn status_webhooks_raise_delivery_whatever_their_order() {
     settle().await;
     let wamids: Vec<String> = h.graph.sent_to(&p.phone).iter().map(|r| r.wamid.clone()).collect();
     for t in &threads {
-        assert_eq!(entry(&h, t).await.delivery, Some(DeliveryState::Sent), "sent, by the notifier");
+        assert_eq!(
+            entry(&h, t).await.delivery,
+            Some(DeliveryState::Sent),
+            "sent, by the notifier"
+        );
     }
     let hr = &h;
     let post = |list: Vec<serde_json::Value>| {
@@ -465,9 +578,15 @@ async fn status_webhooks_raise_delivery_whatever_their_order() {
     }
     // e4: one batched delivery, delivered before sent; and a status of no thread's message.
     let stray = status_at("wamid.NOT-OURS", "read", &p.phone, now + 50, None);
-    assert_eq!(post(vec![st(3, "delivered", now + 20), st(3, "sent", now + 10), stray]).await, 200);
+    assert_eq!(
+        post(vec![st(3, "delivered", now + 20), st(3, "sent", now + 10), stray]).await,
+        200
+    );
     // The same deliveries again (Meta redelivers): nothing moves.
-    assert_eq!(post(vec![st(0, "delivered", now + 20), st(2, "sent", now + 10)]).await, 200);
+    assert_eq!(
+        post(vec![st(0, "delivered", now + 20), st(2, "sent", now + 10)]).await,
+        200
+    );
 
     let got: Vec<(Option<DeliveryState>, Option<i64>)> = {
         let mut out = vec![];

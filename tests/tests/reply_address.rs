@@ -1,10 +1,10 @@
 //! Reply addresses: the notifier can reach an informant whose number exists only as
 //! ciphertext, and nothing else in the system holds a key that opens it.
 
+use satark_core::clock::FixedClock;
 use satark_core::conversation::Reply;
 use satark_core::ids::{Identity, Pseudonym};
 use satark_core::ports::{OutboundJob, ReplyAddressOpener, ReplyAddressSealer};
-use satark_core::clock::FixedClock;
 use satark_core::service::{Notifier, NotifierPorts, OutboundWork};
 use satark_embedded::{ContactOpener, LocalKeys};
 use satark_http::graph::GraphMessenger;

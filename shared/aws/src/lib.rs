@@ -101,8 +101,8 @@ pub use config::{AwsConfig, AwsError, ResourceNames, env, retry_config, s3_timeo
 pub use keys::{KmsOpener, KmsPseudonymizer, KmsSealer, PSEUDONYM_KEY_LABEL, PSEUDONYM_VERSION, REPLY_ADDRESS_CONTEXT};
 pub use queue::{SqsJobQueue, deduplication_id, message_group_id};
 pub use store::DynamoStore;
-pub use thread::DynamoThreads;
 pub use tables::{RECENT_INDEX, TableDefinition, TableNames, attr, create_tables, table_definitions};
+pub use thread::DynamoThreads;
 pub use vault::{MAX_PRESIGN_TTL, S3Vault, object_key};
 
 /// The SDK crates, re-exported so callers (tests, functions) use the same versions.

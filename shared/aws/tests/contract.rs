@@ -632,6 +632,9 @@ async fn a_pace_is_a_dedupe_item_that_expires_a_day_after_its_time() {
     let store = fx.store();
     store.set_pace("p1:paced", 1_800_000_006_000).await.expect("set");
     let dedupe = fx.config.names().dedupe_table.clone().expect("dedupe table");
-    let item = fx.raw_item(&dedupe, "pace:p1:paced").await.expect("stored in the dedupe table");
+    let item = fx
+        .raw_item(&dedupe, "pace:p1:paced")
+        .await
+        .expect("stored in the dedupe table");
     assert_eq!(number(&item, attr::EXPIRES_AT), 1_800_000_006 + 24 * 3600);
 }

@@ -1,9 +1,7 @@
 //! Report threads and recipients' sending pace.
 
 use crate::{report_id, unique};
-use satark_core::ports::{
-    DeliveryState, PaceStore, ThreadDirection, ThreadEntry, ThreadKind, ThreadRef, ThreadStore,
-};
+use satark_core::ports::{DeliveryState, PaceStore, ThreadDirection, ThreadEntry, ThreadKind, ThreadRef, ThreadStore};
 
 fn entry(report: &satark_core::ids::ReportId, id: &str, at: i64, delivery: Option<DeliveryState>) -> ThreadEntry {
     ThreadEntry {
@@ -20,7 +18,11 @@ fn entry(report: &satark_core::ids::ReportId, id: &str, at: i64, delivery: Optio
             ThreadKind::Answer
         },
         text: format!("कृपया स्थान बताएँ ({id})"),
-        media_keys: if delivery.is_none() { vec!["m1:0a".into()] } else { vec![] },
+        media_keys: if delivery.is_none() {
+            vec!["m1:0a".into()]
+        } else {
+            vec![]
+        },
         at,
         actor: delivery.map(|_| "officer-sub".to_string()),
         delivery,
@@ -66,7 +68,10 @@ fn model(updates: &[(DeliveryState, i64)]) -> (DeliveryState, i64) {
 pub async fn thread_store(store: &dyn ThreadStore) {
     use DeliveryState::*;
     let report = report_id(&unique("thread"));
-    assert!(store.list(&report).await.expect("list").is_empty(), "a new report has no thread");
+    assert!(
+        store.list(&report).await.expect("list").is_empty(),
+        "a new report has no thread"
+    );
 
     // Appended out of time order; listed oldest first, ties by entry id.
     let first = entry(&report, "q1", 100, Some(Queued));
@@ -79,9 +84,16 @@ pub async fn thread_store(store: &dyn ThreadStore) {
     changed.text = "changed".into();
     store.append(&changed).await.expect("appending again succeeds");
     let listed = store.list(&report).await.expect("list");
-    assert_eq!(listed, vec![first.clone(), answer.clone(), second.clone()], "oldest first, unchanged");
+    assert_eq!(
+        listed,
+        vec![first.clone(), answer.clone(), second.clone()],
+        "oldest first, unchanged"
+    );
     let other = report_id(&unique("thread-other"));
-    assert!(store.list(&other).await.expect("list").is_empty(), "threads are per report");
+    assert!(
+        store.list(&other).await.expect("list").is_empty(),
+        "threads are per report"
+    );
 
     let r = |id: &str| ThreadRef {
         report_id: report.clone(),
@@ -106,7 +118,10 @@ pub async fn thread_store(store: &dyn ThreadStore) {
             .expect("set"),
         "no such entry in that report"
     );
-    assert!(store.list(&other).await.expect("list").is_empty(), "nothing was created");
+    assert!(
+        store.list(&other).await.expect("list").is_empty(),
+        "nothing was created"
+    );
 
     // Every order of the four statuses ends where the precedence rule says.
     let states = [Sent, Delivered, Read, Failed];
@@ -116,13 +131,13 @@ pub async fn thread_store(store: &dyn ThreadStore) {
             .append(&entry(&report, &id, 1_000 + n as i64, Some(Queued)))
             .await
             .expect("append");
-        let updates: Vec<(DeliveryState, i64)> = order
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (*s, 2_000 + i as i64))
-            .collect();
+        let updates: Vec<(DeliveryState, i64)> =
+            order.iter().enumerate().map(|(i, s)| (*s, 2_000 + i as i64)).collect();
         for (state, at) in &updates {
-            assert!(store.set_delivery(&r(&id), *state, *at, false).await.expect("set"), "the entry exists");
+            assert!(
+                store.set_delivery(&r(&id), *state, *at, false).await.expect("set"),
+                "the entry exists"
+            );
         }
         let got = store
             .list(&report)
@@ -145,7 +160,10 @@ pub async fn thread_store(store: &dyn ThreadStore) {
     }
 
     // Concurrent statuses of one message: the highest wins.
-    store.append(&entry(&report, "race", 5_000, Some(Queued))).await.expect("append");
+    store
+        .append(&entry(&report, "race", 5_000, Some(Queued)))
+        .await
+        .expect("append");
     let race_ref = r("race");
     for _ in 0..3 {
         let writes = [Delivered, Sent, Read, Sent, Delivered]
@@ -171,7 +189,10 @@ pub async fn thread_store(store: &dyn ThreadStore) {
         .into_iter()
         .find(|e| e.entry_id == "q2")
         .expect("listed");
-    assert_eq!((q2.delivery, q2.delivery_at, q2.as_template), (Some(Delivered), Some(401), true));
+    assert_eq!(
+        (q2.delivery, q2.delivery_at, q2.as_template),
+        (Some(Delivered), Some(401), true)
+    );
     assert_eq!(q2.text, second.text, "the entry itself is unchanged");
 
     // Message keys find their entries.

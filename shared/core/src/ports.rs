@@ -524,7 +524,13 @@ fn code_text(code: &Option<i64>) -> String {
 impl SendFailure {
     /// Meta's pair rate limit (131056): this recipient was sent to too fast.
     pub fn is_pair_limit(&self) -> bool {
-        matches!(self, SendFailure::Retryable { code: Some(131_056), .. })
+        matches!(
+            self,
+            SendFailure::Retryable {
+                code: Some(131_056),
+                ..
+            }
+        )
     }
 }
 

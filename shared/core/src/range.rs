@@ -313,9 +313,13 @@ mod tests {
             name = { en = "Other" }
         "#;
         assert!(matches!(RangeConfig::from_toml(dup), Err(RangeConfigError::Invalid(_))));
-        let bad_number = dup.replace("stations = [ { n = 1, en = \"x\" }, { n = 1, en = \"y\" } ]",
-            "office_number = \"0091 555\"\n            stations = [ { n = 1, en = \"x\" } ]");
-        assert!(matches!(RangeConfig::from_toml(&bad_number), Err(RangeConfigError::Invalid(m)) if m.contains("office_number")));
+        let bad_number = dup.replace(
+            "stations = [ { n = 1, en = \"x\" }, { n = 1, en = \"y\" } ]",
+            "office_number = \"0091 555\"\n            stations = [ { n = 1, en = \"x\" } ]",
+        );
+        assert!(
+            matches!(RangeConfig::from_toml(&bad_number), Err(RangeConfigError::Invalid(m)) if m.contains("office_number"))
+        );
         assert!(matches!(
             RangeConfig::from_toml("not toml ["),
             Err(RangeConfigError::Syntax(_))

@@ -160,9 +160,8 @@ impl TemplateCatalog {
                 let Some(body) = t.body(lang) else {
                     return bad(format!("template {} has no {} body", t.name, lang.code()));
                 };
-                check_body(body, t.params.len()).map_err(|why| {
-                    TemplateError::Invalid(format!("template {} ({}): {why}", t.name, lang.code()))
-                })?;
+                check_body(body, t.params.len())
+                    .map_err(|why| TemplateError::Invalid(format!("template {} ({}): {why}", t.name, lang.code())))?;
             }
         }
         Ok(())
@@ -309,7 +308,10 @@ fn substitute(body: &str, params: &[String]) -> String {
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        match after.find("}}").and_then(|end| Some((end, after[..end].parse::<usize>().ok()?))) {
+        match after
+            .find("}}")
+            .and_then(|end| Some((end, after[..end].parse::<usize>().ok()?)))
+        {
             Some((end, n)) => {
                 out.push_str(n.checked_sub(1).and_then(|i| params.get(i)).map_or("", String::as_str));
                 rest = &after[end + 2..];
@@ -420,7 +422,11 @@ mod tests {
             file("ok_name", "\"code\"", "Namaste {{1}}"),
             file("ok_name", "\"code\"", "Namaste {{one}} ji."),
             file("ok_name", "\"code\"", "Namaste {{1} ji."),
-            file("ok_name", "\"code\"", &format!("Namaste {{{{1}}}} {}.", "x".repeat(MAX_BODY_CHARS))),
+            file(
+                "ok_name",
+                "\"code\"",
+                &format!("Namaste {{{{1}}}} {}.", "x".repeat(MAX_BODY_CHARS)),
+            ),
         ];
         for text in refused {
             assert!(
@@ -428,7 +434,8 @@ mod tests {
                 "{text}"
             );
         }
-        let missing_lang = "[[template]]\nname = \"a\"\ncategory = \"UTILITY\"\nparams = []\n[template.body]\nen = \"Hi.\"\n";
+        let missing_lang =
+            "[[template]]\nname = \"a\"\ncategory = \"UTILITY\"\nparams = []\n[template.body]\nen = \"Hi.\"\n";
         assert!(TemplateCatalog::from_toml(missing_lang).is_err());
         let unknown_lang = "[[template]]\nname = \"a\"\ncategory = \"UTILITY\"\nparams = []\n[template.body]\nen = \"Hi.\"\nhi = \"Hi.\"\nur = \"Hi.\"\nfr = \"Salut.\"\n";
         assert!(TemplateCatalog::from_toml(unknown_lang).is_err());

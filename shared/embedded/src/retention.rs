@@ -93,12 +93,7 @@ impl RetentionStore for Store {
             )
         })?;
         // Recipients' paces long past constrain nothing (DynamoDB's TTL drops them).
-        self.with(|c| {
-            c.execute(
-                "DELETE FROM pace WHERE tat < ?1",
-                [dedupe_before.saturating_mul(1000)],
-            )
-        })?;
+        self.with(|c| c.execute("DELETE FROM pace WHERE tat < ?1", [dedupe_before.saturating_mul(1000)]))?;
         Ok((dedupe as u64, jobs as u64))
     }
 }

@@ -71,7 +71,9 @@ impl ThreadStore for Store {
                 "SELECT entry, delivery, delivery_at, as_template FROM threads
                  WHERE report_id = ?1 ORDER BY at, entry_id",
             )?;
-            let rows = stmt.query_map([report_id.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            let rows = stmt.query_map([report_id.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
             rows.collect()
         })?;
         rows.into_iter()

@@ -161,7 +161,9 @@ async fn concurrent_workers_keep_each_group_in_order_and_one_in_flight() {
             // Uneven work, so jobs finish out of their start order.
             tokio::time::sleep(Duration::from_millis(((n * 7 + group.len()) % 5) as u64)).await;
             f.lock().map_err(|_| JobError::Fatal("poisoned".into()))?.remove(&group);
-            s.lock().map_err(|_| JobError::Fatal("poisoned".into()))?.push((group, n));
+            s.lock()
+                .map_err(|_| JobError::Fatal("poisoned".into()))?
+                .push((group, n));
             Ok(())
         }
     });
@@ -184,9 +186,19 @@ async fn concurrent_workers_keep_each_group_in_order_and_one_in_flight() {
         let order: Vec<usize> = seen.iter().filter(|(s, _)| *s == group).map(|(_, n)| *n).collect();
         assert_eq!(order, (0..10).collect::<Vec<_>>(), "{group} in order");
     }
-    assert_eq!(overlap.load(std::sync::atomic::Ordering::SeqCst), 0, "never two jobs of a group at once");
-    assert!(peak.load(std::sync::atomic::Ordering::SeqCst) > 1, "groups did run concurrently");
-    assert!(peak.load(std::sync::atomic::Ordering::SeqCst) <= 8, "within the concurrency");
+    assert_eq!(
+        overlap.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "never two jobs of a group at once"
+    );
+    assert!(
+        peak.load(std::sync::atomic::Ordering::SeqCst) > 1,
+        "groups did run concurrently"
+    );
+    assert!(
+        peak.load(std::sync::atomic::Ordering::SeqCst) <= 8,
+        "within the concurrency"
+    );
 }
 
 #[tokio::test]
@@ -233,9 +245,17 @@ async fn a_deferred_job_keeps_its_place_and_its_attempts() {
     }
     let log = log.lock().map(|l| l.clone()).unwrap_or_default();
     let ids: Vec<&str> = log.iter().map(|(id, _)| id.as_str()).collect();
-    assert_eq!(ids, ["p1:a.0", "p1:a.0", "p1:a.0", "p1:a.0", "p1:a.1"], "deferred in place");
+    assert_eq!(
+        ids,
+        ["p1:a.0", "p1:a.0", "p1:a.0", "p1:a.0", "p1:a.1"],
+        "deferred in place"
+    );
     let times: Vec<i64> = log.iter().map(|(_, t)| t - T0).collect();
-    assert_eq!(times[..4], [0, 10, 20, 30], "each turn came after its wait, by the clock");
+    assert_eq!(
+        times[..4],
+        [0, 10, 20, 30],
+        "each turn came after its wait, by the clock"
+    );
     let stats = queue.stats().expect("stats");
     assert_eq!((stats.ready, stats.dead), (0, 0), "deferrals are not failed attempts");
 }

@@ -163,7 +163,10 @@ async fn deliver(state: WebhookState, headers: HeaderMap, body: Bytes) -> Status
                     };
                     // One lookup and one conditional write; the recipient's fields are
                     // never read.
-                    match ledger.apply(&status.id, delivery, status.timestamp.unwrap_or(now)).await {
+                    match ledger
+                        .apply(&status.id, delivery, status.timestamp.unwrap_or(now))
+                        .await
+                    {
                         Ok(StatusOutcome::Applied) => tally.applied += 1,
                         Ok(StatusOutcome::Unknown) => {}
                         Err(e) => {

@@ -189,7 +189,11 @@ pub struct NotifierApp {
 impl NotifierApp {
     /// Derives the pseudonym key once (message keys of sent messages), checks the
     /// compiled-in template catalog, and wires the notifier to the system clock.
-    pub async fn new(aws: &AwsConfig, settings: &LambdaSettings, secrets: &WhatsAppSecrets) -> Result<Self, SetupError> {
+    pub async fn new(
+        aws: &AwsConfig,
+        settings: &LambdaSettings,
+        secrets: &WhatsAppSecrets,
+    ) -> Result<Self, SetupError> {
         Self::with_clock(aws, settings, secrets, Arc::new(SystemClock)).await
     }
 

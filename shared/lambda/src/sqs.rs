@@ -107,7 +107,9 @@ where
                                 tokio::time::sleep(after).await;
                             }
                             Err(JobError::Defer { reason, after }) => {
-                                break Err(JobError::Retry(format!("deferred by {after:?} beyond the batch's budget: {reason}")));
+                                break Err(JobError::Retry(format!(
+                                    "deferred by {after:?} beyond the batch's budget: {reason}"
+                                )));
                             }
                             other => break other,
                         }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use satark_whatsapp::client::{GraphClient, SendError};
-use satark_whatsapp::fake::{Fault, FakeGraph, FakeServer, FakeTemplate};
+use satark_whatsapp::fake::{FakeGraph, FakeServer, FakeTemplate, Fault};
 use satark_whatsapp::send::{ListRow, ListSection, OutgoingMessage, Recipient, ReplyButton, message_body};
 use serde_json::{Value, json};
 
@@ -608,7 +608,11 @@ async fn templates_must_be_registered_in_their_language_with_their_parameters() 
     };
     // Nothing is approved until registered.
     assert_eq!(
-        refused(client.send(&to, &template("satark_status", "hi", &["JNP-1", "x"]), None).await),
+        refused(
+            client
+                .send(&to, &template("satark_status", "hi", &["JNP-1", "x"]), None)
+                .await
+        ),
         (404, Some(132_001))
     );
     fake.set_templates([FakeTemplate {
@@ -617,27 +621,51 @@ async fn templates_must_be_registered_in_their_language_with_their_parameters() 
         params: 2,
     }]);
     assert_eq!(
-        refused(client.send(&to, &template("satark_status", "en", &["JNP-1", "x"]), None).await),
+        refused(
+            client
+                .send(&to, &template("satark_status", "en", &["JNP-1", "x"]), None)
+                .await
+        ),
         (404, Some(132_001)),
         "a language not registered"
     );
     assert_eq!(
-        refused(client.send(&to, &template("satark_status", "hi", &["JNP-1"]), None).await),
+        refused(
+            client
+                .send(&to, &template("satark_status", "hi", &["JNP-1"]), None)
+                .await
+        ),
         (400, Some(132_000))
     );
-    assert!(client.send(&to, &template("satark_status", "hi", &["JNP-1", "x"]), None).await.is_ok());
+    assert!(
+        client
+            .send(&to, &template("satark_status", "hi", &["JNP-1", "x"]), None)
+            .await
+            .is_ok()
+    );
     // The error body has Meta's shape.
     let body = message_body(&to, &template("satark_nope", "hi", &["a"]), None);
     let (status, json) = post_raw(&server, &messages_path(), Some(TOKEN), &body).await;
     assert_eq!(status, 404);
     assert_eq!(json["error"]["code"], 132_001);
     assert_eq!(json["error"]["type"], "OAuthException");
-    assert!(json["error"]["message"].as_str().is_some_and(|m| m.starts_with("(#132001)")));
-    assert!(json["error"]["error_data"]["details"].as_str().is_some_and(|d| d.contains("satark_nope")));
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("(#132001)"))
+    );
+    assert!(
+        json["error"]["error_data"]["details"]
+            .as_str()
+            .is_some_and(|d| d.contains("satark_nope"))
+    );
     assert!(json["error"]["fbtrace_id"].is_string());
     assert_eq!(fake.sent().len(), 1);
     let codes: Vec<Option<i64>> = fake.attempts().iter().map(|a| a.code).collect();
-    assert_eq!(codes, [Some(132_001), Some(132_001), Some(132_000), None, Some(132_001)]);
+    assert_eq!(
+        codes,
+        [Some(132_001), Some(132_001), Some(132_000), None, Some(132_001)]
+    );
 }
 
 #[tokio::test]
@@ -656,16 +684,30 @@ async fn free_form_messages_stop_24_hours_after_the_users_last_message() {
     now.fetch_add(24 * 3600 * 1000 - 1, std::sync::atomic::Ordering::SeqCst);
     let sent = client.send(&to, &text("just in time"), None).await;
     assert!(sent.is_ok(), "{sent:?}");
-    assert_eq!(fake.sent()[0].at_millis, 1_800_000_000_000 + 24 * 3600 * 1000 - 1, "stamped by the clock");
+    assert_eq!(
+        fake.sent()[0].at_millis,
+        1_800_000_000_000 + 24 * 3600 * 1000 - 1,
+        "stamped by the clock"
+    );
     now.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let late = client.send(&to, &text("a day late"), None).await;
     assert!(late.as_ref().is_err_and(SendError::is_window_closed), "{late:?}");
     // Templates are exempt; users the fake never heard from get the benefit of the doubt.
-    assert!(client.send(&to, &template("satark_status", "en", &["a", "b"]), None).await.is_ok());
+    assert!(
+        client
+            .send(&to, &template("satark_status", "en", &["a", "b"]), None)
+            .await
+            .is_ok()
+    );
     let stranger = Recipient::WaId("919800000000".into());
     assert!(client.send(&stranger, &text("hello"), None).await.is_ok());
     fake.set_strict_window(true);
-    assert!(client.send(&stranger, &text("hello"), None).await.is_err_and(|e| e.is_window_closed()));
+    assert!(
+        client
+            .send(&stranger, &text("hello"), None)
+            .await
+            .is_err_and(|e| e.is_window_closed())
+    );
     // A new message from the user opens the window again.
     fake.note_inbound(USER);
     assert!(client.send(&to, &text("welcome back"), None).await.is_ok());
@@ -676,15 +718,30 @@ async fn queued_faults_answer_sends_in_order() {
     let (fake, _server, client) = start().await;
     let to = Recipient::WaId(USER.into());
     fake.push_faults([
-        Fault::Graph { status: 400, code: 130_429 },
+        Fault::Graph {
+            status: 400,
+            code: 130_429,
+        },
         Fault::Http(503),
-        Fault::Graph { status: 400, code: 131_048 },
-        Fault::Graph { status: 400, code: 131_026 },
+        Fault::Graph {
+            status: 400,
+            code: 131_048,
+        },
+        Fault::Graph {
+            status: 400,
+            code: 131_026,
+        },
     ]);
     assert_eq!(fake.pending_faults(), 4);
     let mut classes = vec![];
     for _ in 0..5 {
-        classes.push(client.send(&to, &text("x"), None).await.err().map(|e| (e.code(), e.class())));
+        classes.push(
+            client
+                .send(&to, &text("x"), None)
+                .await
+                .err()
+                .map(|e| (e.code(), e.class())),
+        );
     }
     use satark_whatsapp::ErrorClass::*;
     assert_eq!(

@@ -66,7 +66,10 @@ const RETRYABLE_CODES: &[i64] = &[130_429, 131_056, 131_000, 131_016, 1, 2, 133_
 /// policy block, locked account, country restriction, invalid or expired token,
 /// missing permissions, unregistered number. Retrying any message cannot help.
 fn is_account_code(code: i64) -> bool {
-    matches!(code, 131_048 | 368 | 131_031 | 130_497 | 0 | 190 | 3 | 10 | 133_010 | 200..=299)
+    matches!(
+        code,
+        131_048 | 368 | 131_031 | 130_497 | 0 | 190 | 3 | 10 | 133_010 | 200..=299
+    )
 }
 
 /// Graph error codes §9 lists as final for the message: undeliverable, invalid
@@ -74,8 +77,20 @@ fn is_account_code(code: i64) -> bool {
 fn is_permanent_code(code: i64) -> bool {
     matches!(
         code,
-        131_026 | 131_008 | 131_009 | 100 | 131_021 | 131_030 | 131_049 | 131_050 | 131_051 | 131_052 | 131_053
-            | 130_403 | 131_062 | 132_000..=132_999
+        131_026
+            | 131_008
+            | 131_009
+            | 100
+            | 131_021
+            | 131_030
+            | 131_049
+            | 131_050
+            | 131_051
+            | 131_052
+            | 131_053
+            | 130_403
+            | 131_062
+            | 132_000..=132_999
     )
 }
 
@@ -264,7 +279,9 @@ mod tests {
         assert_eq!(class(500, None), ErrorClass::Retry);
         assert_eq!(class(503, Some(999_999)), ErrorClass::Retry);
         assert_eq!(class(400, Some(131_047)), ErrorClass::WindowClosed);
-        for code in [131_026, 131_008, 131_009, 100, 132_000, 132_001, 132_012, 132_015, 132_018, 130_403] {
+        for code in [
+            131_026, 131_008, 131_009, 100, 132_000, 132_001, 132_012, 132_015, 132_018, 130_403,
+        ] {
             assert_eq!(class(400, Some(code)), ErrorClass::Permanent, "{code}");
         }
         // A 500 carrying a permanent code is still permanent: the code decides.

@@ -334,7 +334,11 @@ impl FakeGraph {
 
     /// How many sends pending faults will still answer.
     pub fn pending_faults(&self) -> usize {
-        self.state().faults.iter().map(|(_, n)| *n).fold(0, usize::saturating_add)
+        self.state()
+            .faults
+            .iter()
+            .map(|(_, n)| *n)
+            .fold(0, usize::saturating_add)
     }
 
     /// Every message send asked for, accepted or refused, oldest first.

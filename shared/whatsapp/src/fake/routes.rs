@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{Fault, FakeGraph, SendAttempt};
+use super::{FakeGraph, Fault, SendAttempt};
 use crate::send::{OutgoingMessage, ParsedBody, parse_send_body};
 
 pub(super) fn router(fake: FakeGraph) -> Router {
@@ -84,7 +84,10 @@ fn injected_error_text(code: i64) -> (String, String) {
         ),
         131_008 => ("Required parameter is missing", "A required parameter is missing."),
         131_009 => ("Parameter value is not valid", "A parameter value is not valid."),
-        133_004 => ("Server temporarily unavailable", "The server is temporarily unavailable."),
+        133_004 => (
+            "Server temporarily unavailable",
+            "The server is temporarily unavailable.",
+        ),
         190 => (
             "Invalid OAuth access token",
             "The access token is invalid or has expired.",
@@ -189,22 +192,31 @@ async fn messages(
     match fake.take_fault() {
         Some(Fault::Graph { status, code }) => {
             let (message, details) = injected_error_text(code);
-            return refuse(status, Some(code), graph_error(&fake, status, code, &message, Some(details)));
+            return refuse(
+                status,
+                Some(code),
+                graph_error(&fake, status, code, &message, Some(details)),
+            );
         }
         Some(Fault::Http(status)) => {
             let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             let page = format!("<html><body><h1>{}</h1></body></html>", code.as_u16());
-            return refuse(status, None, (code, [(CONTENT_TYPE, "text/html")], page).into_response());
+            return refuse(
+                status,
+                None,
+                (code, [(CONTENT_TYPE, "text/html")], page).into_response(),
+            );
         }
         None => {}
     }
     if let ParsedBody::Message {
-        message: OutgoingMessage::Template {
-            name,
-            language,
-            body_params,
-            ..
-        },
+        message:
+            OutgoingMessage::Template {
+                name,
+                language,
+                body_params,
+                ..
+            },
         ..
     } = &parsed
     {
