@@ -7,4 +7,4 @@ pub mod simulator;
 pub mod triage;
 
 pub use config::ServeConfig;
-pub use serve::{Running, ServeError, start};
+pub use serve::{Running, ServeError, registered_templates, start};

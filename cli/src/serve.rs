@@ -3,15 +3,19 @@
 use crate::config::ServeConfig;
 use crate::simulator;
 use satark_core::i18n::Catalog;
-use satark_core::ports::{MediaJob, OutboundJob, ReportJob};
+use satark_core::ports::{MediaJob, ReportJob};
 use satark_core::range::RangeConfig;
 use satark_core::retention::RetentionPolicy;
-use satark_core::service::{Classifier, Intake, IntakePorts, LearnedFilter, MediaIngest, Notifier};
+use satark_core::service::{
+    Classifier, DeliveryStatuses, Intake, IntakePorts, LearnedFilter, MediaIngest, Notifier, NotifierPorts,
+    OutboundWork,
+};
+use satark_core::templates::{TemplateCatalog, TemplateError};
 use satark_embedded::{ContactOpener, FileVault, LocalKeys, OsEntropy, SqliteQueue, Store, WorkerConfig};
 use satark_http::evidence::BlockingSandbox;
 use satark_http::graph::{GraphMediaSource, GraphMessenger};
 use satark_http::webhook::{WebhookState, webhook_router};
-use satark_whatsapp::fake::FakeGraph;
+use satark_whatsapp::fake::{FakeGraph, FakeTemplate};
 use satark_whatsapp::{GraphClient, GraphConfig};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -26,6 +30,8 @@ pub enum ServeError {
     ReadRange { path: String, source: std::io::Error },
     #[error("message catalogs: {0}")]
     Catalog(#[from] satark_core::i18n::CatalogError),
+    #[error("WhatsApp templates: {0}")]
+    Templates(#[from] TemplateError),
     #[error("data store: {0}")]
     Store(#[from] satark_embedded::EmbeddedError),
     #[error("keys: {0}")]
@@ -44,7 +50,7 @@ pub struct Running {
     pub store: Store,
     /// The built-in fake Graph API, when no real one was configured.
     pub fake_graph: Option<FakeGraph>,
-    pub outbound: SqliteQueue<OutboundJob>,
+    pub outbound: SqliteQueue<OutboundWork>,
     pub media: SqliteQueue<MediaJob>,
     pub vault: FileVault,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -69,6 +75,25 @@ impl Running {
         }
     }
 }
+
+/// The templates of `infra/whatsapp-templates.toml` as a fake Graph API registers them:
+/// what the deployer registers with Meta, so the fake refuses what Meta would.
+pub fn registered_templates() -> Result<Vec<FakeTemplate>, TemplateError> {
+    Ok(TemplateCatalog::shipped()?
+        .templates()
+        .iter()
+        .flat_map(|t| {
+            t.body.keys().map(|lang| FakeTemplate {
+                name: t.name.clone(),
+                language: lang.clone(),
+                params: t.params.len(),
+            })
+        })
+        .collect())
+}
+
+/// How many outbound jobs (of different informants) are sent at once.
+const OUTBOUND_CONCURRENCY: usize = 4;
 
 /// How often the retention sweep runs (the first run is at start-up).
 const SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
@@ -100,7 +125,8 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
     let keys = LocalKeys::load_or_create(&config.data_dir)?;
     let vault = FileVault::new(config.data_dir.join("evidence"), keys.clone(), store.clone());
     let clock = config.clock.clone();
-    let outbound: SqliteQueue<OutboundJob> = SqliteQueue::new(store.clone(), clock.clone());
+    let outbound: SqliteQueue<OutboundWork> = SqliteQueue::new(store.clone(), clock.clone());
+    let templates = registered_templates()?;
     let media: SqliteQueue<MediaJob> = SqliteQueue::new(store.clone(), clock.clone());
     let submitted: SqliteQueue<ReportJob> = SqliteQueue::new(store.clone(), clock.clone());
 
@@ -127,6 +153,9 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
     let fake_graph = config.graph_base_url.is_none().then(|| {
         let fake = FakeGraph::new(&config.access_token, &config.phone_number_id, &config.graph_api_version);
         fake.set_public_base(format!("http://{addr}/fake-graph"));
+        fake.set_templates(templates);
+        let fake_clock = clock.clone();
+        fake.set_clock(move || fake_clock.now_millis());
         fake
     });
     let graph_base = config
@@ -151,17 +180,23 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
             sealer: Arc::new(keys.clone()),
             entropy: Arc::new(OsEntropy),
             vault: Arc::new(vault.clone()),
+            threads: Arc::new(store.clone()),
         },
         range.clone(),
         catalog.clone(),
     ));
     // Only the notifier is handed the key that opens reply addresses.
     let opener = ContactOpener::load(&config.data_dir)?;
-    let notifier = Arc::new(Notifier::new(
-        Arc::new(opener),
-        Arc::new(GraphMessenger::new(graph.clone())),
-        Arc::new(store.clone()),
-    ));
+    let notifier = Arc::new(Notifier::new(NotifierPorts {
+        opener: Arc::new(opener),
+        messenger: Arc::new(GraphMessenger::new(graph.clone())),
+        sent: Arc::new(store.clone()),
+        threads: Arc::new(store.clone()),
+        pace: Arc::new(store.clone()),
+        pseudonyms: Arc::new(keys.clone()),
+        range: range.clone(),
+        clock: clock.clone(),
+    }));
     let ingest = Arc::new(MediaIngest {
         source: Arc::new(GraphMediaSource::new(graph)),
         vault: Arc::new(vault.clone()),
@@ -180,6 +215,10 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
         app_secret: Arc::from(config.app_secret.as_bytes()),
         verify_token: Arc::from(config.verify_token.as_str()),
         clock: clock.clone(),
+        statuses: Some(Arc::new(DeliveryStatuses::new(
+            Arc::new(store.clone()),
+            Arc::new(keys.clone()),
+        ))),
     });
     let simulator_state = fake_graph.as_ref().map(|fake| simulator::SimulatorState {
         fake: fake.clone(),
@@ -199,13 +238,17 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
         first_backoff: Duration::from_millis(config.queue_retry_ms),
         ..WorkerConfig::default()
     };
-    let (outbound_worker, outbound_clock) = (outbound.clone(), clock.clone());
+    let outbound_worker = outbound.clone();
+    let outbound_config = WorkerConfig {
+        concurrency: OUTBOUND_CONCURRENCY,
+        ..worker_config
+    };
     tasks.push(tokio::spawn(async move {
         outbound_worker
-            .run(worker_config, |job| {
-                let (notifier, clock) = (notifier.clone(), outbound_clock.clone());
+            .run(outbound_config, |job| {
+                let notifier = notifier.clone();
                 async move {
-                    notifier.deliver(&job, clock.now()).await?;
+                    notifier.deliver(&job).await?;
                     Ok(())
                 }
             })

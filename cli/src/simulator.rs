@@ -193,6 +193,8 @@ async fn send(State(state): State<SimulatorState>, Json(req): Json<SendRequest>)
         Ok(m) => m,
         Err(e) => return bad(e),
     };
+    // The phone wrote: its 24-hour window opens, as Meta would track it.
+    state.fake.note_inbound(&req.from);
     // Meta includes the sender's profile name; the webhook must drop it.
     let contact = json!({ "profile": { "name": req.name.clone().unwrap_or_default() }, "wa_id": req.from });
     let payload = envelope(

@@ -430,18 +430,28 @@ def check_contact_key(template: dict) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------
-# (2) Only the webhook can use the HMAC key, and only for GenerateMac.
+# (2) Only the webhook (pseudonyms) and the notifier (message keys of what it sent, the
+# jobs' pseudonyms being in its hands already) can use the HMAC key, and only for
+# GenerateMac.
 # --------------------------------------------------------------------------------------
+
+PSEUDONYM_KEY_USERS = ("WebhookRole", "NotifierRole")
 
 
 def check_pseudonym_key(template: dict) -> list[str]:
-    problems = _only_these_use(template, PSEUDONYM_KEY, {"role:WebhookRole": {"kms:GenerateMac"}})
-    if "kms:GenerateMac" not in key_usage(template, PSEUDONYM_KEY).get("role:WebhookRole", set()):
+    problems = _only_these_use(
+        template, PSEUDONYM_KEY, {f"role:{role}": {"kms:GenerateMac"} for role in PSEUDONYM_KEY_USERS}
+    )
+    usage = key_usage(template, PSEUDONYM_KEY)
+    if "kms:GenerateMac" not in usage.get("role:WebhookRole", set()):
         problems.append("the webhook role cannot derive the pseudonym key")
+    if "kms:GenerateMac" not in usage.get("role:NotifierRole", set()):
+        problems.append("the notifier role cannot derive message keys")
     p = props(template, PSEUDONYM_KEY)
     if p.get("KeySpec") != "HMAC_256" or p.get("KeyUsage") != "GENERATE_VERIFY_MAC":
         problems.append("PseudonymKey is not an HMAC_256 GENERATE_VERIFY_MAC key")
-    problems += _explicit_deny_except(template, PSEUDONYM_KEY, ["kms:GenerateMac", "kms:VerifyMac"], "WebhookRole")
+    for role in PSEUDONYM_KEY_USERS:
+        problems += _explicit_deny_except(template, PSEUDONYM_KEY, ["kms:GenerateMac", "kms:VerifyMac"], role)
     return problems
 
 
@@ -596,6 +606,7 @@ ENVIRONMENT_TARGETS = {
     "SATARK_REPORTS_TABLE": "ReportsTable",
     "SATARK_AGGREGATES_TABLE": "AggregatesTable",
     "SATARK_AUDIT_TABLE": "AuditTable",
+    "SATARK_THREADS_TABLE": "ThreadsTable",
     "SATARK_EVIDENCE_BUCKET": "EvidenceBucket",
     "SATARK_EVIDENCE_KEY_ID": "EvidenceKey",
     "SATARK_OUTBOUND_QUEUE_URL": "OutboundQueue",
@@ -1282,8 +1293,9 @@ def check_tables(template: dict, tables_rs: str, lib_rs: str, aggregates_rs: str
     if _template_table(template, "DedupeTable")["ttl"] != doc["dedupe_ttl"]:
         problems.append("DedupeTable's TTL does not match the crate doc")
     want_attributes = dict(k for k in (aggregates["hash"], aggregates["range"]) if k)
-    # The audit table reuses the aggregates table's definition (shared/aws/src/audit.rs).
-    for name in ("AggregatesTable", "AuditTable"):
+    # The audit and threads tables reuse the aggregates table's definition
+    # (shared/aws/src/audit.rs, shared/aws/src/thread.rs).
+    for name in ("AggregatesTable", "AuditTable", "ThreadsTable"):
         agg = _template_table(template, name)
         actual_range = (agg["range"], agg["attributes"].get(agg["range"])) if agg["range"] else None
         if (agg["hash"], actual_range) != (aggregates["hash"], aggregates["range"]) or agg["gsis"] or agg["ttl"] or (

@@ -230,17 +230,36 @@ PSEUDONYM_BREAKAGES: dict[str, tuple[Mutation, str]] = {
         ),
         "role:DashboardRole may ['kms:VerifyMac'] with PseudonymKey",
     ),
-    "key policy names the notifier": (
+    "key policy names the classifier": (
         lambda t: sid(key_statements(t, "PseudonymKey"), "WebhookDerivesPseudonymKey")["Principal"].update(
-            AWS=[getatt("WebhookRole"), getatt("NotifierRole")]
+            AWS=[getatt("WebhookRole"), getatt("ClassifierRole")]
         ),
-        "role:NotifierRole may ['kms:GenerateMac'] with PseudonymKey",
+        "role:ClassifierRole may ['kms:GenerateMac'] with PseudonymKey",
     ),
-    "key policy's condition admits the notifier": (
-        lambda t: sid(key_statements(t, "PseudonymKey"), "WebhookDerivesPseudonymKey")["Condition"]["ArnEquals"].update(
-            {"aws:PrincipalArn": [getatt("WebhookRole"), getatt("NotifierRole")]}
+    "key policy's condition admits the dashboard": (
+        lambda t: sid(key_statements(t, "PseudonymKey"), "NotifierDerivesMessageKeys")["Condition"]["ArnEquals"].update(
+            {"aws:PrincipalArn": [getatt("NotifierRole"), getatt("DashboardRole")]}
         ),
-        "role:NotifierRole may ['kms:GenerateMac'] with PseudonymKey",
+        "role:DashboardRole may ['kms:GenerateMac'] with PseudonymKey",
+    ),
+    "the notifier may verify too": (
+        lambda t: sid(key_statements(t, "PseudonymKey"), "NotifierDerivesMessageKeys").update(
+            Action=["kms:GenerateMac", "kms:VerifyMac"]
+        ),
+        "role:NotifierRole may ['kms:VerifyMac'] with PseudonymKey",
+    ),
+    "the notifier may not derive message keys": (
+        lambda t: (
+            key_statements(t, "PseudonymKey").remove(sid(key_statements(t, "PseudonymKey"), "NotifierDerivesMessageKeys")),
+            policy(t, "NotifierPolicy").remove(sid(policy(t, "NotifierPolicy"), "DeriveMessageKeys")),
+        ),
+        "the notifier role cannot derive message keys",
+    ),
+    "deny excepts the notifier no more": (
+        lambda t: sid(key_statements(t, "PseudonymKey"), "NobodyElseMacs")["Condition"]["ArnNotEquals"].update(
+            {"aws:PrincipalArn": getatt("WebhookRole")}
+        ),
+        "no explicit Deny",
     ),
     "key policy's condition dropped": (
         lambda t: sid(key_statements(t, "PseudonymKey"), "WebhookDerivesPseudonymKey")["Condition"].pop("ArnEquals"),

@@ -41,6 +41,10 @@ impl Harness {
         config.clock = std::sync::Arc::new(satark_core::clock::SteadyClock::starting_at(FIXTURE_TIME + 60));
         adjust(&mut config);
         let graph = FakeGraph::new(&config.access_token, &config.phone_number_id, &config.graph_api_version);
+        // Meta's view: the templates deployers register, and the server's clock.
+        graph.set_templates(satark::registered_templates().expect("templates"));
+        let clock = config.clock.clone();
+        graph.set_clock(move || clock.now_millis());
         let graph_server = graph.start().await.expect("fake graph");
         config.graph_base_url = Some(graph_server.base_url.clone());
         config.queue_retry_ms = 50;
@@ -166,6 +170,8 @@ impl Citizen<'_> {
     /// `replies` answers; returns them.
     pub async fn send(&mut self, message: Value, replies: usize) -> Vec<SentRecord> {
         let payload = self.payload(message);
+        // The user wrote: the fake opens their 24-hour window, as Meta would.
+        self.harness.graph.note_inbound(&self.phone);
         let statuses = futures::future::join_all((0..self.deliveries).map(|_| self.harness.deliver(&payload))).await;
         assert!(statuses.iter().all(|s| *s == 200), "webhook answered {statuses:?}");
         self.expect(replies).await

@@ -58,7 +58,9 @@ async fn a_report_through_the_lambda_functions_on_the_emulators() {
     )
     .await
     .expect("webhook");
-    let notifier = NotifierApp::new(&fx.config, &settings, &secrets).expect("notifier");
+    let notifier = NotifierApp::new(&fx.config, &settings, &secrets)
+        .await
+        .expect("notifier");
     let media = MediaApp::new(&fx.config, &settings, &secrets).expect("media");
     let outbound_url = names.outbound_queue_url.clone().expect("outbound queue");
     let media_url = names.media_queue_url.clone().expect("media queue");

@@ -147,7 +147,9 @@ async fn on_aws_a_queue_failing_or_dying_after_the_commit_loses_and_doubles_noth
     let faulty = webhook_router_with(&fx.config, &secrets, faulty_queue.clone(), clock)
         .await
         .expect("webhook");
-    let notifier = NotifierApp::new(&fx.config, &settings, &secrets).expect("notifier");
+    let notifier = NotifierApp::new(&fx.config, &settings, &secrets)
+        .await
+        .expect("notifier");
     let media = MediaApp::new(&fx.config, &settings, &secrets).expect("media");
     let classifier = ClassifierApp::new(&fx.config).expect("classifier");
     let url = |q: Option<String>| q.expect("queue url");

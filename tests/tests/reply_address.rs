@@ -1,10 +1,11 @@
 //! Reply addresses: the notifier can reach an informant whose number exists only as
 //! ciphertext, and nothing else in the system holds a key that opens it.
 
+use satark_core::clock::FixedClock;
 use satark_core::conversation::Reply;
 use satark_core::ids::{Identity, Pseudonym};
 use satark_core::ports::{OutboundJob, ReplyAddressOpener, ReplyAddressSealer};
-use satark_core::service::Notifier;
+use satark_core::service::{Notifier, NotifierPorts, OutboundWork};
 use satark_embedded::{ContactOpener, LocalKeys};
 use satark_http::graph::GraphMessenger;
 use satark_whatsapp::fake::FakeGraph;
@@ -62,35 +63,44 @@ async fn the_notifier_replies_to_an_informant_known_only_as_ciphertext() {
 
     let graph = FakeGraph::new("token", "109876543210987", "v25.0");
     let server = graph.start().await.expect("fake graph");
-    let client = satark_whatsapp::GraphClient::new(graph.client_config(&server.base_url)).expect("client");
-    let sent_records = Arc::new(satark_embedded::Store::in_memory().expect("store"));
-    let notifier = Notifier::new(
+    let sent_records = satark_embedded::Store::in_memory().expect("store");
+    let now = satark_core::clock::unix_seconds(2026, 12, 1, 9, 0, 0);
+    let clock = Arc::new(FixedClock::at(now));
+    let notifier_with = |opener: Arc<dyn ReplyAddressOpener>, store: satark_embedded::Store| {
+        Notifier::new(NotifierPorts {
+            opener,
+            messenger: Arc::new(GraphMessenger::new(
+                satark_whatsapp::GraphClient::new(graph.client_config(&server.base_url)).expect("client"),
+            )),
+            sent: Arc::new(store.clone()),
+            threads: Arc::new(store.clone()),
+            pace: Arc::new(store),
+            pseudonyms: Arc::new(keys.clone()),
+            range: Arc::new(satark_core::range::RangeConfig::default_range().expect("range")),
+            clock: clock.clone(),
+        })
+    };
+    let notifier = notifier_with(
         Arc::new(ContactOpener::load(dir.path()).expect("contact secret")),
-        Arc::new(GraphMessenger::new(client)),
         sent_records.clone(),
     );
-    let now = satark_core::clock::unix_seconds(2026, 12, 1, 9, 0, 0);
-    notifier.deliver(&job, now).await.expect("delivered");
+    let work = OutboundWork::from(job);
+    notifier.deliver(&work).await.expect("delivered");
     let sent = graph.sent_to("919876543210");
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].to.as_deref(), Some("+919876543210"));
-    // The same job again (a redelivered outbox): recognised, not sent twice.
+    // The same job again (a redelivered outbox), an hour later: recognised, not sent twice.
+    clock.advance(3600);
     assert_eq!(
-        notifier.deliver(&job, now + 3600).await.expect("duplicate"),
+        notifier.deliver(&work).await.expect("duplicate"),
         satark_core::service::Delivered::AlreadySent
     );
     assert_eq!(graph.sent_to("919876543210").len(), 1);
 
     // A notifier with any other secret cannot, and says so without retrying forever.
     let (_, stranger) = LocalKeys::random();
-    let wrong = Notifier::new(
-        Arc::new(stranger),
-        Arc::new(GraphMessenger::new(
-            satark_whatsapp::GraphClient::new(graph.client_config(&server.base_url)).expect("client"),
-        )),
-        Arc::new(satark_embedded::Store::in_memory().expect("store")),
-    );
-    let err = wrong.deliver(&job, now).await.expect_err("cannot open");
+    let wrong = notifier_with(Arc::new(stranger), satark_embedded::Store::in_memory().expect("store"));
+    let err = wrong.deliver(&work).await.expect_err("cannot open");
     assert!(!err.is_retryable());
     assert_eq!(graph.sent().len(), 1);
 }

@@ -9,5 +9,5 @@ const FUNCTION_MARKER: &str = "satark-function=notifier";
 async fn main() -> Result<(), lambda_runtime::Error> {
     std::hint::black_box(FUNCTION_MARKER);
     let (aws, settings, secrets) = satark_lambda::start_with_whatsapp().await?;
-    satark_lambda::serve_sqs(satark_lambda::NotifierApp::new(&aws, &settings, &secrets)?).await
+    satark_lambda::serve_sqs(satark_lambda::NotifierApp::new(&aws, &settings, &secrets).await?).await
 }

@@ -173,6 +173,26 @@ impl<J: Job> SqliteQueue<J> {
             .collect())
     }
 
+    /// How long to wait for work when nothing wakes the worker: until the next retry or
+    /// deferred job comes due (so a backoff lasts what it says, not a poll), at most
+    /// `poll`.
+    fn idle_wait(&self, poll: Duration) -> Duration {
+        let now = self.clock.now_millis();
+        let next: Option<i64> = self
+            .store
+            .with(|c| {
+                c.query_row(
+                    "SELECT MIN(not_before) FROM jobs WHERE queue = ?1 AND state = 'ready' AND not_before > ?2",
+                    params![self.name(), now],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap_or(None);
+        next.map_or(poll, |t| {
+            Duration::from_millis(u64::try_from(t.saturating_sub(now)).unwrap_or(0)).min(poll)
+        })
+    }
+
     /// One attempt at a job: its outcome, a panic caught as a retry.
     async fn attempt<F, Fut>(&self, body: String, attempts: u32, handle: &F) -> Result<(), JobError>
     where
@@ -230,8 +250,9 @@ impl<J: Job> SqliteQueue<J> {
                     }
                 }
             }
+            let idle = self.idle_wait(config.poll);
             if running.is_empty() {
-                let _ = tokio::time::timeout(config.poll, wake.notified()).await;
+                let _ = tokio::time::timeout(idle, wake.notified()).await;
                 continue;
             }
             tokio::select! {
@@ -243,7 +264,7 @@ impl<J: Job> SqliteQueue<J> {
                     }
                 }
                 // A new job, or a retry come due: fill the free slots.
-                _ = tokio::time::timeout(config.poll, wake.notified()), if running.len() < width => {}
+                _ = tokio::time::timeout(idle, wake.notified()), if running.len() < width => {}
             }
         }
     }

@@ -10,10 +10,13 @@ use satark_core::clock::{Clock, SystemClock};
 use satark_core::i18n::Catalog;
 use satark_core::jobs::open_job;
 use satark_core::ports::StoreError;
-use satark_core::ports::{Entropy, MediaJob, OutboundJob, ReportJob};
+use satark_core::ports::{Entropy, MediaJob, ReportJob};
 use satark_core::range::RangeConfig;
 use satark_core::retention::{RetentionPolicy, SweepReport};
-use satark_core::service::{Classifier, Intake, IntakePorts, LearnedFilter, MediaIngest, Notifier};
+use satark_core::service::{
+    Classifier, DeliveryStatuses, Intake, IntakePorts, LearnedFilter, MediaIngest, Notifier, NotifierPorts,
+    OutboundWork,
+};
 use satark_http::evidence::BlockingSandbox;
 use satark_http::graph::{GraphMediaSource, GraphMessenger};
 use satark_http::webhook::{WebhookState, webhook_router as router};
@@ -92,6 +95,8 @@ pub enum SetupError {
     Range(#[from] satark_core::range::RangeConfigError),
     #[error("catalogs: {0}")]
     Catalog(#[from] satark_core::i18n::CatalogError),
+    #[error("WhatsApp templates: {0}")]
+    Templates(#[from] satark_core::templates::TemplateError),
 }
 
 /// What a function that talks to WhatsApp does first, once per cold start: JSON logs,
@@ -135,15 +140,20 @@ pub async fn webhook_router_with(
     clock: Arc<dyn Clock>,
 ) -> Result<axum::Router, SetupError> {
     let store = Arc::new(aws.store()?);
+    let pseudonyms: Arc<dyn satark_core::ports::Pseudonymizer> = Arc::new(aws.pseudonymizer().await?);
+    // Status webhooks and informants' answers reach officers through the threads table.
+    let threads = Arc::new(aws.threads()?);
+    let statuses = Some(Arc::new(DeliveryStatuses::new(threads.clone(), pseudonyms.clone())));
     let intake = Intake::new(
         IntakePorts {
             conversations: store.clone(),
             reports: store,
             jobs,
-            pseudonyms: Arc::new(aws.pseudonymizer().await?),
+            pseudonyms,
             sealer: Arc::new(aws.sealer()?),
             entropy: Arc::new(OsEntropy),
             vault: Arc::new(aws.vault()?),
+            threads,
         },
         Arc::new(RangeConfig::default_range()?),
         Arc::new(Catalog::load()?),
@@ -154,6 +164,7 @@ pub async fn webhook_router_with(
         app_secret: Arc::from(secrets.app_secret.as_bytes()),
         verify_token: Arc::from(secrets.verify_token.as_str()),
         clock,
+        statuses,
     })))
 }
 
@@ -172,10 +183,37 @@ pub struct NotifierApp {
 }
 
 impl NotifierApp {
-    pub fn new(aws: &AwsConfig, settings: &LambdaSettings, secrets: &WhatsAppSecrets) -> Result<Self, SetupError> {
+    /// Derives the pseudonym key once (message keys of sent messages), checks the
+    /// compiled-in template catalog, and wires the notifier to the system clock.
+    pub async fn new(
+        aws: &AwsConfig,
+        settings: &LambdaSettings,
+        secrets: &WhatsAppSecrets,
+    ) -> Result<Self, SetupError> {
+        Self::with_clock(aws, settings, secrets, Arc::new(SystemClock)).await
+    }
+
+    /// The notifier with its clock given (tests fix the date).
+    pub async fn with_clock(
+        aws: &AwsConfig,
+        settings: &LambdaSettings,
+        secrets: &WhatsAppSecrets,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, SetupError> {
+        satark_core::templates::TemplateCatalog::shipped()?;
         let messenger = GraphMessenger::new(settings.graph(secrets)?);
+        let store = Arc::new(aws.store()?);
         Ok(NotifierApp {
-            notifier: Notifier::new(Arc::new(aws.opener()?), Arc::new(messenger), Arc::new(aws.store()?)),
+            notifier: Notifier::new(NotifierPorts {
+                opener: Arc::new(aws.opener()?),
+                messenger: Arc::new(messenger),
+                sent: store.clone(),
+                threads: Arc::new(aws.threads()?),
+                pace: store,
+                pseudonyms: Arc::new(aws.pseudonymizer().await?),
+                range: Arc::new(RangeConfig::default_range()?),
+                clock,
+            }),
             dead_letters: dead_letters(aws),
         })
     }
@@ -183,11 +221,12 @@ impl NotifierApp {
 
 impl SqsHandler for NotifierApp {
     /// Sends every job of the batch; failures go back to the queue (in order, per
-    /// informant: the outbound queue is FIFO).
+    /// informant: the outbound queue is FIFO), a job waiting for its recipient's pace
+    /// waits in the batch (see `process_batch`).
     async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
         process_batch(event, &self.dead_letters, |body| async move {
-            let job: OutboundJob = open_job(&body)?;
-            self.notifier.deliver(&job, SystemClock.now()).await?;
+            let job: OutboundWork = open_job(&body)?;
+            self.notifier.deliver(&job).await?;
             Ok(())
         })
         .await

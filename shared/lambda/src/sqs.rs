@@ -54,11 +54,19 @@ impl DeadLetters {
     }
 }
 
+/// How long one batch may wait, in all, for deferred jobs ([`JobError::Defer`]) before
+/// handing them back to the queue: a recipient's pace asks for seconds, and a batch
+/// runs well inside the function's timeout (60 s for the notifier).
+pub const DEFER_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Runs `handle` on every message body and reports the ones that failed. A
 /// [`JobError::Retry`] (or a panic) goes back to the queue; a [`JobError::Fatal`] is
-/// moved to the dead-letter queue at once when one is configured. On a FIFO queue,
-/// once a message of a group fails, the group's later messages in the batch are
-/// reported failed unprocessed, so one informant's messages never overtake each other.
+/// moved to the dead-letter queue at once when one is configured. A
+/// [`JobError::Defer`] is waited for in place and run again while the batch's
+/// [`DEFER_BUDGET`] lasts (so pacing costs no receive), then goes back to the queue
+/// like a retry. On a FIFO queue, once a message of a group fails, the group's later
+/// messages in the batch are reported failed unprocessed, so one informant's messages
+/// never overtake each other.
 pub async fn process_batch<F, Fut>(event: SqsEvent, dead_letters: &DeadLetters, handle: F) -> SqsBatchResponse
 where
     F: Fn(String) -> Fut,
@@ -67,6 +75,7 @@ where
     use futures_util::FutureExt;
     let mut response = SqsBatchResponse::default();
     let mut failed_groups: HashSet<String> = HashSet::new();
+    let mut waited = std::time::Duration::ZERO;
     for record in event.records {
         let id = record.message_id.clone().unwrap_or_default();
         let group = record.attributes.get("MessageGroupId").cloned();
@@ -84,12 +93,26 @@ where
                             .map(String::as_str)
                             .unwrap_or("?")
                     );
-                    match std::panic::AssertUnwindSafe(handle(body.clone()).instrument(span))
-                        .catch_unwind()
-                        .await
-                    {
-                        Ok(outcome) => outcome,
-                        Err(_) => Err(JobError::Retry("the handler panicked".into())),
+                    loop {
+                        let outcome = match std::panic::AssertUnwindSafe(handle(body.clone()).instrument(span.clone()))
+                            .catch_unwind()
+                            .await
+                        {
+                            Ok(outcome) => outcome,
+                            Err(_) => Err(JobError::Retry("the handler panicked".into())),
+                        };
+                        match outcome {
+                            Err(JobError::Defer { after, .. }) if waited + after <= DEFER_BUDGET => {
+                                waited += after;
+                                tokio::time::sleep(after).await;
+                            }
+                            Err(JobError::Defer { reason, after }) => {
+                                break Err(JobError::Retry(format!(
+                                    "deferred by {after:?} beyond the batch's budget: {reason}"
+                                )));
+                            }
+                            other => break other,
+                        }
                     }
                 }
                 None => Err(JobError::Fatal("message without a body".into())),
@@ -106,6 +129,11 @@ where
             }
             Err(JobError::Retry(reason)) => {
                 tracing::warn!(reason = %reason, "queue message failed; SQS will redeliver it");
+                true
+            }
+            // Turned into a retry above; kept for exhaustiveness.
+            Err(JobError::Defer { reason, .. }) => {
+                tracing::warn!(reason = %reason, "queue message deferred; SQS will redeliver it");
                 true
             }
         };
@@ -191,6 +219,58 @@ mod tests {
             seen.lock().map(|s| s.len()).unwrap_or(0),
             7,
             "message 3 was not processed out of order"
+        );
+    }
+
+    #[tokio::test]
+    async fn deferred_jobs_wait_in_the_batch_until_its_budget_is_spent() {
+        let mut event = SqsEvent::default();
+        event.records = vec![
+            message("1", Some("a"), "paced"),
+            message("2", Some("a"), "ok"),
+            message("3", Some("b"), "slow"),
+            message("4", Some("b"), "ok"),
+            message("5", Some("c"), "ok"),
+        ];
+        let runs = std::sync::Mutex::new(std::collections::HashMap::<String, u32>::new());
+        let started = std::time::Instant::now();
+        let response = process_batch(event, &DeadLetters::default(), |body| {
+            let n = runs
+                .lock()
+                .map(|mut r| {
+                    let n = r.entry(body.clone()).or_insert(0);
+                    *n += 1;
+                    *n
+                })
+                .unwrap_or(0);
+            async move {
+                match (body.as_str(), n) {
+                    // Its turn comes soon: waited for, then sent.
+                    ("paced", 1) => Err(JobError::Defer {
+                        reason: "pace".into(),
+                        after: std::time::Duration::from_millis(40),
+                    }),
+                    // Always later: beyond the budget, it goes back to the queue.
+                    ("slow", _) => Err(JobError::Defer {
+                        reason: "paused".into(),
+                        after: std::time::Duration::from_secs(600),
+                    }),
+                    _ => Ok(()),
+                }
+            }
+        })
+        .await;
+        let failed: Vec<_> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        assert_eq!(failed, ["3", "4"], "b's head waits in the queue, and holds back b");
+        assert_eq!(runs.lock().map(|r| r.get("paced").copied()).ok().flatten(), Some(2));
+        let waited = started.elapsed();
+        assert!(
+            waited >= std::time::Duration::from_millis(40) && waited < DEFER_BUDGET,
+            "waited the pace, not the budget: {waited:?}"
         );
     }
 }

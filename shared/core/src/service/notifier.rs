@@ -14,9 +14,9 @@
 //! - **inside the 24-hour window** free-form, outside it the job's registered template
 //!   (checked against `infra/whatsapp-templates.toml` first); an in-chat reply has no
 //!   template and is dropped rather than sent a day late;
-//! - **by WhatsApp's error class** ([`SendFailure`]): temporary ones are retried with
-//!   the host's backoff (4^n s); a pair-limit answer also spends the recipient's burst;
-//!   a closed window switches to the template; a permanent one records the thread entry
+//! - **by WhatsApp's error class** ([`SendFailure`]): temporary ones (rate limits,
+//!   outages) are retried with the host's backoff (4^n s); a closed window switches to
+//!   the template; a permanent one records the thread entry
 //!   `Failed` and goes to the dead letters; an account-level refusal pauses all sending
 //!   and logs an error, keeping every job.
 //!
@@ -375,9 +375,7 @@ impl Notifier {
                 self.record_failed(job.thread.as_ref(), now, true).await;
                 Err(e.into())
             }
-            Err(NotSent::Send(f)) => Err(self
-                .failed(f, &pace_key, job.thread.as_ref(), tried_template, now_ms)
-                .await),
+            Err(NotSent::Send(f)) => Err(self.failed(f, job.thread.as_ref(), tried_template, now_ms).await),
         }
     }
 
@@ -402,7 +400,7 @@ impl Notifier {
                 Err(e.into())
             }
             Err(NotSent::Dropped) => Ok(Delivered::Dropped(DropReason::WindowClosed)),
-            Err(NotSent::Send(f)) => Err(self.failed(f, &pace_key, None, true, now_ms).await),
+            Err(NotSent::Send(f)) => Err(self.failed(f, None, true, now_ms).await),
         }
     }
 
@@ -465,7 +463,6 @@ impl Notifier {
     async fn failed(
         &self,
         failure: SendFailure,
-        pace_key: &str,
         thread: Option<&ThreadRef>,
         as_template: bool,
         now_ms: i64,
@@ -473,16 +470,9 @@ impl Notifier {
         let now = now_ms.div_euclid(1000);
         match failure {
             SendFailure::Retryable { code, .. } => {
-                if failure.is_pair_limit() {
-                    // WhatsApp counts this recipient's messages stricter than we do: the
-                    // burst is spent, and their later messages wait their turn too.
-                    let stored = self.ports.pace.pace(pace_key).await.ok().flatten();
-                    let pace = self.policy.pace.after_pair_limit(stored, now_ms);
-                    if let Err(e) = self.ports.pace.set_pace(pace_key, pace).await {
-                        tracing::warn!(error = %e, "a recipient's pace could not be recorded");
-                    }
-                }
-                tracing::warn!(code = ?code, "send failed for now; it will be retried");
+                // A pair-limit answer (131056) too: retried after the host's backoff,
+                // 4^n s as Meta advises, the recipient's later jobs waiting behind it.
+                tracing::warn!(code = ?code, pair_limit = failure.is_pair_limit(), "send failed for now; it will be retried");
                 failure.into()
             }
             SendFailure::AccountBlocked { code, .. } => {
@@ -558,6 +548,445 @@ mod tests {
             report_id: ReportId::from_entropy(&[7; 16]),
             job_id: "alert:1".into(),
         }
+    }
+
+    use crate::clock::FixedClock;
+    use crate::ports::{ThreadDirection, ThreadEntry, ThreadKind};
+    use async_trait::async_trait;
+    use std::collections::{HashMap, HashSet, VecDeque};
+    use std::sync::Mutex;
+
+    const T0: i64 = 1_800_000_000;
+
+    /// Runs a future that never waits on I/O (every port here is in memory).
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+                return out;
+            }
+        }
+    }
+
+    /// What the fake messenger was asked to send: (to, template name or reply text).
+    #[derive(Default)]
+    struct Wire {
+        sent: Mutex<Vec<(Identity, String)>>,
+        script: Mutex<VecDeque<SendFailure>>,
+    }
+
+    #[async_trait]
+    impl Messenger for Wire {
+        async fn send(&self, to: &Identity, reply: &Reply) -> Result<String, SendFailure> {
+            let text = match reply {
+                Reply::Text { body } => body.clone(),
+                _ => "interactive".into(),
+            };
+            self.answer(to, text)
+        }
+        async fn send_template(&self, to: &Identity, t: &TemplateMessage) -> Result<String, SendFailure> {
+            self.answer(to, format!("template:{}", t.name))
+        }
+    }
+
+    impl Wire {
+        fn answer(&self, to: &Identity, what: String) -> Result<String, SendFailure> {
+            if let Some(f) = self.script.lock().expect("lock").pop_front() {
+                return Err(f);
+            }
+            let mut sent = self.sent.lock().expect("lock");
+            sent.push((to.clone(), what));
+            Ok(format!("wamid.SECRET{}", sent.len()))
+        }
+        fn fail_with(&self, f: SendFailure) {
+            self.script.lock().expect("lock").push_back(f);
+        }
+        fn sent(&self) -> Vec<String> {
+            self.sent.lock().expect("lock").iter().map(|(_, w)| w.clone()).collect()
+        }
+    }
+
+    #[derive(Default)]
+    struct Mem {
+        claims: Mutex<HashSet<String>>,
+        paces: Mutex<HashMap<String, i64>>,
+        entries: Mutex<HashMap<(String, String), ThreadEntry>>,
+        links: Mutex<HashMap<String, ThreadRef>>,
+    }
+
+    #[async_trait]
+    impl DedupeStore for Mem {
+        async fn claim(&self, key: &str, _now: i64) -> Result<bool, StoreError> {
+            Ok(self.claims.lock().expect("lock").insert(key.into()))
+        }
+        async fn seen(&self, key: &str, _now: i64) -> Result<bool, StoreError> {
+            Ok(self.claims.lock().expect("lock").contains(key))
+        }
+        async fn release(&self, key: &str) -> Result<(), StoreError> {
+            self.claims.lock().expect("lock").remove(key);
+            Ok(())
+        }
+    }
+
+    #[async_trait]
+    impl PaceStore for Mem {
+        async fn pace(&self, key: &str) -> Result<Option<i64>, StoreError> {
+            Ok(self.paces.lock().expect("lock").get(key).copied())
+        }
+        async fn set_pace(&self, key: &str, tat: i64) -> Result<(), StoreError> {
+            self.paces.lock().expect("lock").insert(key.into(), tat);
+            Ok(())
+        }
+    }
+
+    #[async_trait]
+    impl ThreadStore for Mem {
+        async fn append(&self, e: &ThreadEntry) -> Result<(), StoreError> {
+            let key = (e.report_id.to_string(), e.entry_id.clone());
+            self.entries
+                .lock()
+                .expect("lock")
+                .entry(key)
+                .or_insert_with(|| e.clone());
+            Ok(())
+        }
+        async fn list(&self, _: &ReportId) -> Result<Vec<ThreadEntry>, StoreError> {
+            Ok(self.entries.lock().expect("lock").values().cloned().collect())
+        }
+        async fn set_delivery(&self, t: &ThreadRef, s: DeliveryState, at: i64, tmpl: bool) -> Result<bool, StoreError> {
+            let mut entries = self.entries.lock().expect("lock");
+            let Some(e) = entries.get_mut(&(t.report_id.to_string(), t.entry_id.clone())) else {
+                return Ok(false);
+            };
+            if e.delivery.map_or(0, |d| d.precedence()) < s.precedence() || e.delivery.is_none() {
+                e.delivery = Some(s);
+                e.delivery_at = Some(at);
+                e.as_template |= tmpl;
+            }
+            Ok(true)
+        }
+        async fn link_message(&self, key: &str, t: &ThreadRef) -> Result<(), StoreError> {
+            self.links.lock().expect("lock").insert(key.into(), t.clone());
+            Ok(())
+        }
+        async fn by_message(&self, key: &str) -> Result<Option<ThreadRef>, StoreError> {
+            Ok(self.links.lock().expect("lock").get(key).cloned())
+        }
+    }
+
+    /// "Opens" an address holding the number's bytes.
+    struct Opener;
+    #[async_trait]
+    impl ReplyAddressOpener for Opener {
+        async fn open(&self, a: &SealedAddress) -> Result<Identity, KeyError> {
+            String::from_utf8(a.0.clone())
+                .map(Identity::WaId)
+                .map_err(|_| KeyError::Unreadable)
+        }
+    }
+
+    struct Keys;
+    impl Pseudonymizer for Keys {
+        fn pseudonym(&self, identity: &Identity) -> Pseudonym {
+            Pseudonym::new(format!("p1:{}", identity.canonical_bytes().len()))
+        }
+        fn message_key(&self, wamid: &str) -> String {
+            format!("m1:{}", wamid.len() * 7)
+        }
+    }
+
+    struct Rig {
+        notifier: Notifier,
+        wire: Arc<Wire>,
+        mem: Arc<Mem>,
+        clock: Arc<FixedClock>,
+    }
+
+    fn rig(policy: NotifierPolicy) -> Rig {
+        let (wire, mem, clock) = (
+            Arc::new(Wire::default()),
+            Arc::new(Mem::default()),
+            Arc::new(FixedClock::at(T0)),
+        );
+        let notifier = Notifier::with_policy(
+            NotifierPorts {
+                opener: Arc::new(Opener),
+                messenger: wire.clone(),
+                sent: mem.clone(),
+                threads: mem.clone(),
+                pace: mem.clone(),
+                pseudonyms: Arc::new(Keys),
+                range: Arc::new(RangeConfig::default_range().expect("range")),
+                clock: clock.clone(),
+            },
+            policy,
+        );
+        Rig {
+            notifier,
+            wire,
+            mem,
+            clock,
+        }
+    }
+
+    fn to(phone: &str, id: &str) -> OutboundJob {
+        OutboundJob {
+            conversation: Pseudonym::new(format!("p1:{phone}")),
+            reply_address: SealedAddress(phone.as_bytes().to_vec()),
+            reply: Reply::Text {
+                body: format!("reply {id}"),
+            },
+            job_id: id.into(),
+            last_inbound_at: None,
+            template: None,
+            thread: None,
+        }
+    }
+
+    fn feedback() -> TemplateMessage {
+        templates::message(templates::FEEDBACK, crate::Lang::En, &["JNP-7K3QX", "Action taken"]).expect("valid")
+    }
+
+    /// A job of a report's thread, its entry appended as an officer action would.
+    async fn threaded(r: &Rig, phone: &str, id: &str, last_inbound_at: Option<i64>) -> (OutboundWork, ThreadRef) {
+        let thread = ThreadRef {
+            report_id: ReportId::from_entropy(&[3; 16]),
+            entry_id: id.into(),
+        };
+        r.mem
+            .append(&ThreadEntry {
+                report_id: thread.report_id.clone(),
+                entry_id: id.into(),
+                direction: ThreadDirection::ToInformant,
+                kind: ThreadKind::Feedback,
+                text: "Action taken".into(),
+                media_keys: vec![],
+                at: T0,
+                actor: Some("officer".into()),
+                delivery: Some(DeliveryState::Queued),
+                delivery_at: Some(T0),
+                as_template: false,
+            })
+            .await
+            .expect("append");
+        let mut job = to(phone, id);
+        job.last_inbound_at = last_inbound_at;
+        job.template = Some(feedback());
+        job.thread = Some(thread.clone());
+        (job.into(), thread)
+    }
+
+    fn state(r: &Rig, t: &ThreadRef) -> (Option<DeliveryState>, bool) {
+        let entries = r.mem.entries.lock().expect("lock");
+        let e = &entries[&(t.report_id.to_string(), t.entry_id.clone())];
+        (e.delivery, e.as_template)
+    }
+
+    #[test]
+    fn a_job_is_sent_once_and_its_thread_entry_linked_by_message_key() {
+        block_on(async {
+            let r = rig(NotifierPolicy::default());
+            let (job, thread) = threaded(&r, "919800000001", "fb1", Some(T0 - 3600)).await;
+            let sent = r.notifier.deliver(&job).await.expect("sent");
+            assert_eq!(
+                sent,
+                Delivered::Sent {
+                    message_key: Keys.message_key("wamid.SECRET1"),
+                    as_template: false
+                }
+            );
+            assert_eq!(r.notifier.deliver(&job).await.expect("again"), Delivered::AlreadySent);
+            assert_eq!(r.wire.sent(), ["reply fb1"]);
+            assert_eq!(state(&r, &thread), (Some(DeliveryState::Sent), false));
+            let links = r.mem.links.lock().expect("lock").clone();
+            assert_eq!(links.get(&Keys.message_key("wamid.SECRET1")), Some(&thread));
+            assert!(
+                links.keys().all(|k| !k.contains("wamid")),
+                "never the message id itself"
+            );
+        })
+    }
+
+    #[test]
+    fn the_window_decides_between_free_form_template_and_drop() {
+        block_on(async {
+            let r = rig(NotifierPolicy::default());
+            let day = SERVICE_WINDOW_SECS;
+            // Open: no time known (a reply to the message just received), or recent.
+            assert!(r.notifier.window_open(None, T0));
+            assert!(r.notifier.window_open(Some(T0 - day + 601), T0));
+            // Closed: within the ten-minute margin, or past the day.
+            assert!(!r.notifier.window_open(Some(T0 - day + 600), T0));
+            assert!(!r.notifier.window_open(Some(T0 - day), T0));
+
+            let (late, thread) = threaded(&r, "919800000002", "fb2", Some(T0 - day - 1)).await;
+            assert!(matches!(
+                r.notifier.deliver(&late).await,
+                Ok(Delivered::Sent { as_template: true, .. })
+            ));
+            assert_eq!(state(&r, &thread), (Some(DeliveryState::Sent), true));
+            let mut chat = to("919800000003", "chat");
+            chat.last_inbound_at = Some(T0 - day - 1);
+            assert_eq!(
+                r.notifier.deliver(&chat.into()).await.expect("dropped"),
+                Delivered::Dropped(DropReason::WindowClosed)
+            );
+            assert_eq!(
+                r.wire.sent(),
+                ["template:satark_feedback"],
+                "the in-chat reply was not sent"
+            );
+        })
+    }
+
+    #[test]
+    fn a_closed_window_reported_by_whatsapp_switches_to_the_template() {
+        block_on(async {
+            let r = rig(NotifierPolicy::default());
+            let (job, thread) = threaded(&r, "919800000004", "fb4", Some(T0 - 60)).await;
+            r.wire.fail_with(SendFailure::WindowClosed);
+            assert!(matches!(
+                r.notifier.deliver(&job).await,
+                Ok(Delivered::Sent { as_template: true, .. })
+            ));
+            assert_eq!(state(&r, &thread), (Some(DeliveryState::Sent), true));
+            // Without a template, the message is dropped (and its entry, if any, failed).
+            let (mut bare, bare_thread) = threaded(&r, "919800000005", "fb5", None).await;
+            if let OutboundWork::Reply(j) = &mut bare {
+                j.template = None;
+            }
+            r.wire.fail_with(SendFailure::WindowClosed);
+            assert_eq!(
+                r.notifier.deliver(&bare).await.expect("dropped"),
+                Delivered::Dropped(DropReason::WindowClosed)
+            );
+            assert_eq!(state(&r, &bare_thread).0, Some(DeliveryState::Failed));
+        })
+    }
+
+    #[test]
+    fn each_error_class_gets_its_treatment() {
+        block_on(async {
+            let r = rig(NotifierPolicy::default());
+            // Temporary: retried, the entry left queued, nothing recorded as sent.
+            let (job, thread) = threaded(&r, "919800000006", "fb6", None).await;
+            r.wire.fail_with(SendFailure::Retryable {
+                code: Some(131_056),
+                reason: "pair".into(),
+            });
+            let e = r.notifier.deliver(&job).await.expect_err("refused");
+            assert!(matches!(JobError::from(e), JobError::Retry(_)));
+            assert_eq!(state(&r, &thread).0, Some(DeliveryState::Queued));
+            assert!(
+                matches!(r.notifier.deliver(&job).await, Ok(Delivered::Sent { .. })),
+                "then sent"
+            );
+            // Permanent: failed for good, dead-lettered.
+            let (job, thread) = threaded(&r, "919800000007", "fb7", None).await;
+            r.wire.fail_with(SendFailure::Permanent {
+                code: Some(131_026),
+                reason: "undeliverable".into(),
+            });
+            let e = r.notifier.deliver(&job).await.expect_err("refused");
+            assert!(JobError::from(e).is_fatal());
+            assert_eq!(state(&r, &thread).0, Some(DeliveryState::Failed));
+            // A template that would be refused is never sent.
+            let (mut job, thread) = threaded(&r, "919800000008", "fb8", Some(T0 - 2 * SERVICE_WINDOW_SECS)).await;
+            if let OutboundWork::Reply(j) = &mut job {
+                j.template = Some(TemplateMessage {
+                    name: templates::FEEDBACK.into(),
+                    lang: crate::Lang::Ur,
+                    params: vec!["only one".into()],
+                });
+            }
+            let sent_before = r.wire.sent().len();
+            assert!(matches!(
+                r.notifier.deliver(&job).await,
+                Err(DeliveryError::Template(_))
+            ));
+            assert_eq!(r.wire.sent().len(), sent_before);
+            assert_eq!(state(&r, &thread).0, Some(DeliveryState::Failed));
+        })
+    }
+
+    #[test]
+    fn an_account_refusal_pauses_every_send_until_the_pause_is_over() {
+        block_on(async {
+            let r = rig(NotifierPolicy::default());
+            r.wire.fail_with(SendFailure::AccountBlocked {
+                code: 368,
+                reason: "blocked".into(),
+            });
+            let first = OutboundWork::from(to("919800000009", "a"));
+            let other = OutboundWork::from(to("919800000010", "b"));
+            let e = r.notifier.deliver(&first).await.expect_err("paused");
+            assert!(matches!(e, DeliveryError::Paused { code: 368, wait } if wait == Duration::from_secs(600)));
+            r.clock.advance(599);
+            let e = r.notifier.deliver(&other).await.expect_err("still paused");
+            assert!(matches!(JobError::from(e), JobError::Defer { after, .. } if after == Duration::from_secs(1)));
+            assert!(r.wire.sent().is_empty(), "nothing reached WhatsApp meanwhile");
+            r.clock.advance(1);
+            for job in [&first, &other] {
+                assert!(matches!(r.notifier.deliver(job).await, Ok(Delivered::Sent { .. })));
+            }
+        })
+    }
+
+    #[test]
+    fn a_recipient_over_their_pace_is_deferred_and_others_are_not() {
+        block_on(async {
+            let policy = NotifierPolicy {
+                pace: PacePolicy {
+                    interval: Duration::from_secs(6),
+                    burst: 2,
+                },
+                ..NotifierPolicy::default()
+            };
+            let r = rig(policy);
+            for id in ["1", "2"] {
+                assert!(matches!(
+                    r.notifier.deliver(&to("919800000011", id).into()).await,
+                    Ok(Delivered::Sent { .. })
+                ));
+            }
+            let third = OutboundWork::from(to("919800000011", "3"));
+            assert!(matches!(
+                r.notifier.deliver(&third).await,
+                Err(DeliveryError::Paced(wait)) if wait == Duration::from_secs(6)
+            ));
+            assert!(matches!(
+                r.notifier.deliver(&to("919800000012", "x").into()).await,
+                Ok(Delivered::Sent { .. })
+            ));
+            r.clock.advance(6);
+            assert!(matches!(r.notifier.deliver(&third).await, Ok(Delivered::Sent { .. })));
+        })
+    }
+
+    #[test]
+    fn alerts_go_to_the_offices_number_as_templates() {
+        block_on(async {
+            let r = rig(NotifierPolicy::default());
+            assert!(matches!(
+                r.notifier.deliver(&alert().into()).await,
+                Ok(Delivered::Sent { as_template: true, .. })
+            ));
+            let sent = r.wire.sent.lock().expect("lock").clone();
+            assert_eq!(
+                sent,
+                [(
+                    Identity::WaId("910000000002".into()),
+                    "template:satark_alert".to_string()
+                )]
+            );
+            let mut unknown = alert();
+            unknown.office = "XYZ".into();
+            unknown.job_id = "alert:2".into();
+            let e = r.notifier.deliver(&unknown.into()).await.expect_err("no number");
+            assert!(matches!(e, DeliveryError::NoOfficeNumber(_)));
+            assert!(JobError::from(e).is_fatal());
+        })
     }
 
     #[test]
