@@ -64,6 +64,10 @@ pub struct ServeConfig {
     /// Days a report marked spurious (and its evidence) is kept before it is purged.
     #[arg(long, env = "SATARK_SPURIOUS_RETENTION_DAYS", default_value_t = 30)]
     pub spurious_retention_days: u32,
+    /// Minutes a P1 alert may wait for an officer's acknowledgement before it is
+    /// escalated to the range office.
+    #[arg(long, env = "SATARK_ESCALATE_AFTER_MINUTES", default_value_t = 30)]
+    pub escalate_after_minutes: u32,
     /// Seconds a client has to send a request's head, from connecting or from the
     /// previous answer on a kept-alive connection; a slower one is disconnected.
     #[arg(long, env = "SATARK_HEADER_READ_TIMEOUT_SECS", default_value_t = DEFAULT_HEADER_READ_TIMEOUT_SECS)]
@@ -124,6 +128,7 @@ impl ServeConfig {
             queue_retry_ms: 1000,
             reply_address_retention_days: 90,
             spurious_retention_days: 30,
+            escalate_after_minutes: 30,
             header_read_timeout_secs: DEFAULT_HEADER_READ_TIMEOUT_SECS,
             request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
             body_timeout_secs: DEFAULT_BODY_TIMEOUT_SECS,

@@ -7,7 +7,7 @@ use satark_core::ports::{MediaJob, ReportJob};
 use satark_core::range::RangeConfig;
 use satark_core::retention::RetentionPolicy;
 use satark_core::service::{
-    Classifier, DeliveryStatuses, Intake, IntakePorts, LearnedFilter, MediaIngest, Notifier, NotifierPorts,
+    Classifier, DeliveryStatuses, Escalation, Intake, IntakePorts, LearnedFilter, MediaIngest, Notifier, NotifierPorts,
     OutboundWork,
 };
 use satark_core::templates::{TemplateCatalog, TemplateError};
@@ -97,6 +97,8 @@ const OUTBOUND_CONCURRENCY: usize = 4;
 
 /// How often the retention sweep runs (the first run is at start-up).
 const SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
+/// How often unacknowledged P1 alerts are looked for (the sweeper's schedule on AWS).
+const ESCALATION_INTERVAL: Duration = Duration::from_secs(60);
 
 const USER_AGENT: &str = concat!("satark/", env!("CARGO_PKG_VERSION"));
 
@@ -297,6 +299,23 @@ pub async fn start(config: ServeConfig) -> Result<Running, ServeError> {
             {
                 Ok(swept) => tracing::info!(?swept, "retention sweep"),
                 Err(e) => tracing::error!(error = %e, "retention sweep failed"),
+            }
+        }
+    }));
+    let escalation = Escalation {
+        reports: Arc::new(store.clone()),
+        triage: Arc::new(store.clone()),
+        queue: Arc::new(store.clone()),
+        range: range.clone(),
+        after: i64::from(config.escalate_after_minutes) * 60,
+    };
+    let escalation_clock = clock.clone();
+    tasks.push(tokio::spawn(async move {
+        let mut every = tokio::time::interval(ESCALATION_INTERVAL);
+        loop {
+            every.tick().await;
+            if let Err(e) = escalation.run(escalation_clock.now()).await {
+                tracing::error!(error = %e, "escalating unacknowledged alerts failed");
             }
         }
     }));

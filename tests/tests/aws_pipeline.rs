@@ -154,7 +154,9 @@ async fn a_report_through_the_lambda_functions_on_the_emulators() {
         .counts("JNP", "2000-01-01", "2999-12-31")
         .await
         .expect("counts");
-    assert_eq!(counts.len(), 1, "{counts:?}");
+    // One cell per measure (status, priority, sensitivity), each counted once.
+    assert_eq!(counts.len(), 3, "{counts:?}");
+    assert!(counts.iter().all(|(_, n)| *n == 1), "{counts:?}");
     assert_eq!(
         (counts[0].0.station, counts[0].0.category.as_str(), counts[0].1),
         (Some(5), "illicit_liquor", 1)

@@ -227,8 +227,14 @@ async fn on_aws_a_queue_failing_or_dying_after_the_commit_loses_and_doubles_noth
         .counts("JNP", "2000-01-01", "2999-12-31")
         .await
         .expect("counts");
-    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    // Each report is counted once per measure: by status, priority and sensitivity.
+    let total: i64 = counts
+        .iter()
+        .filter(|(k, _)| matches!(k.measure, satark_core::ports::Measure::Status(_)))
+        .map(|(_, n)| n)
+        .sum();
     assert_eq!(total, 2, "each report counted once: {counts:?}");
+    assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 6, "{counts:?}");
     let stored_media = reports.iter().map(|r| r.media_keys().count()).sum::<usize>();
     assert_eq!(stored_media, 2);
 }
@@ -319,6 +325,16 @@ async fn locally_a_server_killed_after_each_commit_loses_and_doubles_nothing() {
         .counts("JNP", "2000-01-01", "2999-12-31")
         .await
         .expect("counts");
-    let total: i64 = district_counts.iter().map(|(_, n)| n).sum();
+    // Each report is counted once per measure: by status, priority and sensitivity.
+    let total: i64 = district_counts
+        .iter()
+        .filter(|(k, _)| matches!(k.measure, satark_core::ports::Measure::Status(_)))
+        .map(|(_, n)| n)
+        .sum();
     assert_eq!(total, 2, "each report counted once: {district_counts:?}");
+    assert_eq!(
+        district_counts.iter().map(|(_, n)| n).sum::<i64>(),
+        6,
+        "{district_counts:?}"
+    );
 }

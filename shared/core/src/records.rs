@@ -101,11 +101,14 @@ macro_rules! versioned {
 
 versioned! {
     // 2: the citizen's allowance (flood limit), defaulted for older conversations.
-    crate::conversation::Conversation => 2,
-    crate::report::Report => 1,
+    // 3: officers' open questions, the self-disclosure guard's stage and findings.
+    crate::conversation::Conversation => 3,
+    // 2: the kinds of detail the self-disclosure guard warned about.
+    crate::report::Report => 2,
     crate::ports::MediaRecord => 1,
     crate::ports::AuditEntry => 1,
-    crate::ports::OutboundJob => 1,
+    // 2: the 24-hour window's start, the template fallback, the thread entry.
+    crate::ports::OutboundJob => 2,
     crate::ports::OfficeAlertJob => 1,
     crate::ports::ThreadEntry => 1,
     crate::triage::Assessment => 1,

@@ -9,9 +9,12 @@
 
 use satark_core::conversation::Conversation;
 use satark_core::jobs::Outbox;
-use satark_core::ports::{AuditEntry, MediaJob, MediaRecord, OutboundJob, ReportJob};
+use satark_core::ports::{
+    AuditEntry, Fingerprint, MediaJob, MediaRecord, OfficeAlertJob, OutboundJob, ReportJob, ThreadEntry,
+};
 use satark_core::records::{Versioned, decode, encode};
 use satark_core::report::Report;
+use satark_core::triage::Assessment;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
@@ -68,22 +71,32 @@ fn every_stored_record_of_every_schema_still_loads() {
         "conversation-idle.json",
         "conversation-summary.json",
         "conversation-pick-station.json",
+        "conversation-guard-question.json",
     ] {
         loaded += check::<Conversation>(name);
     }
     loaded += check::<Report>("report.json");
     loaded += check::<Report>("report-station-unknown.json");
+    loaded += check::<Report>("report-guarded.json");
     loaded += check::<MediaRecord>("media-record.json");
     loaded += check::<AuditEntry>("audit-entry.json");
     loaded += check::<OutboundJob>("outbound-job.json");
     loaded += check::<OutboundJob>("outbound-job-buttons.json");
+    loaded += check::<OutboundJob>("outbound-job-feedback.json");
+    loaded += check::<OfficeAlertJob>("office-alert-job.json");
+    loaded += check::<ThreadEntry>("thread-entry.json");
+    loaded += check::<Fingerprint>("fingerprint.json");
+    loaded += check::<Assessment>("assessment.json");
     loaded += check::<MediaJob>("media-job.json");
     loaded += check::<ReportJob>("report-job.json");
     loaded += check::<Outbox>("outbox.json");
     // Eleven records in schema 0 (before versioning) and schema 1; the three
-    // conversations in schema 2 too (the citizen's allowance); the outbox (new with
-    // schema 1).
-    assert_eq!(loaded, 26);
+    // conversations in schema 2 (the citizen's allowance) and 3 (questions and the
+    // guard), with a fourth written in schema 3; the reports and outbound jobs in
+    // schema 2 too (the guard; the window and templates), with a guarded report and a
+    // feedback job new there; the outbox, alert job, thread entry, fingerprint and
+    // assessment (new in schema 1).
+    assert_eq!(loaded, 26 + 3 + 1 + 4 + 2 + 4);
 }
 
 #[test]
@@ -102,6 +115,13 @@ fn every_golden_file_is_checked() {
         "media-job.json",
         "report-job.json",
         "outbox.json",
+        "conversation-guard-question.json",
+        "report-guarded.json",
+        "outbound-job-feedback.json",
+        "office-alert-job.json",
+        "thread-entry.json",
+        "fingerprint.json",
+        "assessment.json",
     ];
     for dir in std::fs::read_dir(golden_dir()).expect("golden dir") {
         for file in std::fs::read_dir(dir.expect("entry").path()).expect("schema dir") {

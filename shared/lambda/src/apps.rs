@@ -14,8 +14,8 @@ use satark_core::ports::{Entropy, MediaJob, ReportJob};
 use satark_core::range::RangeConfig;
 use satark_core::retention::{RetentionPolicy, SweepReport};
 use satark_core::service::{
-    Classifier, DeliveryStatuses, Intake, IntakePorts, LearnedFilter, MediaIngest, Notifier, NotifierPorts,
-    OutboundWork,
+    Classifier, DEFAULT_ESCALATE_AFTER_SECS, DeliveryStatuses, Escalation, Intake, IntakePorts, LearnedFilter,
+    MediaIngest, Notifier, NotifierPorts, OutboundWork,
 };
 use satark_http::evidence::BlockingSandbox;
 use satark_http::graph::{GraphMediaSource, GraphMessenger};
@@ -311,6 +311,7 @@ pub struct SweeperApp {
     store: satark_aws::DynamoStore,
     vault: satark_aws::S3Vault,
     policy: RetentionPolicy,
+    escalation: Escalation,
 }
 
 impl SweeperApp {
@@ -327,8 +328,25 @@ impl SweeperApp {
             days("SATARK_REPLY_ADDRESS_RETENTION_DAYS", 90)?,
             days("SATARK_SPURIOUS_RETENTION_DAYS", 30)?,
         );
+        let escalate_after = match std::env::var("SATARK_ESCALATE_AFTER_MINUTES") {
+            Ok(v) if !v.trim().is_empty() => {
+                v.trim()
+                    .parse::<i64>()
+                    .map_err(|_| SetupError::Invalid("SATARK_ESCALATE_AFTER_MINUTES"))?
+                    * 60
+            }
+            _ => DEFAULT_ESCALATE_AFTER_SECS,
+        };
+        let store = aws.store()?.with_retention(policy);
         Ok(SweeperApp {
-            store: aws.store()?.with_retention(policy),
+            escalation: Escalation {
+                reports: Arc::new(store.clone()),
+                triage: Arc::new(aws.triage()?),
+                queue: Arc::new(aws.job_queue()),
+                range: Arc::new(RangeConfig::default_range()?),
+                after: escalate_after,
+            },
+            store,
             vault: aws.vault()?,
             policy,
         })
@@ -337,6 +355,11 @@ impl SweeperApp {
     /// One sweep as of `now`.
     pub async fn sweep(&self, now: i64) -> Result<SweepReport, StoreError> {
         satark_core::retention::sweep(&self.store, &self.store, &self.vault, &self.policy, now).await
+    }
+
+    /// Escalates the P1 alerts no officer acknowledged in time.
+    pub async fn escalate(&self, now: i64) -> Result<usize, satark_core::service::EscalationError> {
+        self.escalation.run(now).await
     }
 }
 
@@ -348,9 +371,12 @@ pub async fn serve_sweeper(app: SweeperApp) -> Result<(), lambda_runtime::Error>
         move |_event: lambda_runtime::LambdaEvent<serde_json::Value>| {
             let app = app.clone();
             async move {
-                let swept = app.sweep(SystemClock.now()).await?;
+                let now = SystemClock.now();
+                let swept = app.sweep(now).await?;
                 tracing::info!(?swept, "retention sweep");
+                let escalated = app.escalate(now).await?;
                 Ok::<serde_json::Value, lambda_runtime::Error>(serde_json::json!({
+                    "escalated_alerts": escalated,
                     "drafts_expired": swept.drafts_expired,
                     "conversations_deleted": swept.conversations_deleted,
                     "reply_addresses_forgotten": swept.reply_addresses_forgotten,

@@ -1,6 +1,7 @@
 //! Officers' actions on a report, as core use cases: status changes (action taken is
 //! news to the informant), verdicts (they teach the filter), feedback, follow-up
-//! questions, acknowledging an alert, and the escalation of unacknowledged P1s.
+//! questions, and acknowledging an alert ([`super::Escalation`] escalates the P1s
+//! nobody acknowledged).
 //!
 //! Every action checks the officer's scope first: a report outside it does not exist
 //! (the dashboard answers 404). Triage state moves in one [`TriageCommit`] with its
@@ -15,13 +16,13 @@ use crate::i18n::{Arg, Catalog};
 use crate::ids::{Pseudonym, ReportId};
 use crate::jobs::{Envelope, JobQueue};
 use crate::ports::{
-    ConversationStore, DeliveryState, Entropy, Measure, OfficeAlertJob, OutboundJob, QueueError, ReportStore,
-    StoreError, StoredAssessment, TemplateMessage, ThreadDirection, ThreadEntry, ThreadKind, ThreadRef, ThreadStore,
-    TriageCommit, TriageStore,
+    ConversationStore, DeliveryState, Entropy, Measure, OutboundJob, QueueError, ReportStore, StoreError,
+    StoredAssessment, TemplateMessage, ThreadDirection, ThreadEntry, ThreadKind, ThreadRef, ThreadStore, TriageCommit,
+    TriageStore,
 };
 use crate::range::RangeConfig;
 use crate::report::{Report, ReportStatus, Verdict};
-use crate::service::classifier::{ALERT_LANG, ALERT_TEMPLATE, RANGE_OFFICE, add_count, cell};
+use crate::service::classifier::{add_count, cell};
 use crate::service::filter::{FilterError, LearnedFilter};
 use crate::triage::probe::{Probe, identity_probes};
 use std::sync::Arc;
@@ -477,67 +478,6 @@ impl Casework {
             }
         }
         Err(CaseworkError::Contention)
-    }
-
-    /// Escalates P1 alerts no officer acknowledged within `after` seconds: the range
-    /// office is alerted again, and the report marked escalated. Returns how many.
-    pub async fn escalate(&self, after: i64, now: i64) -> Result<usize, CaseworkError> {
-        let due = self.triage.unacknowledged_alerts(now - after, 50).await?;
-        let mut escalated = 0;
-        for id in due {
-            let Some(stored) = self.triage.assessment(&id).await? else {
-                continue;
-            };
-            let Some(report) = self.reports.get(&id).await? else {
-                continue;
-            };
-            let mut assessment = stored.assessment.clone();
-            if assessment.acknowledged_at.is_some() || assessment.escalated_at.is_some() {
-                continue;
-            }
-            assessment.escalated_at = Some(now);
-            let job = Envelope::of(&OfficeAlertJob {
-                office: RANGE_OFFICE.into(),
-                template: TemplateMessage {
-                    name: ALERT_TEMPLATE.into(),
-                    lang: ALERT_LANG,
-                    params: vec![
-                        report.reference.as_str().to_string(),
-                        self.range
-                            .district(&report.district)
-                            .map_or(report.district.clone(), |d| d.name.get(ALERT_LANG).to_string()),
-                        self.range
-                            .category(&report.category)
-                            .map_or(report.category.clone(), |c| c.name.get(ALERT_LANG).to_string()),
-                        "P1 (escalated)".into(),
-                    ],
-                },
-                report_id: id.clone(),
-                job_id: format!("escalation:{id}"),
-            })?;
-            let jobs = [job];
-            let commit = TriageCommit {
-                assessment: &assessment,
-                expected_version: Some(stored.version),
-                fingerprint: None,
-                linked: &[],
-                counts: &[],
-                status: None,
-                verdict: None,
-                now,
-                jobs: &jobs,
-            };
-            match self.triage.commit(&commit).await {
-                Ok(_) => {
-                    self.dispatch(&jobs).await?;
-                    escalated += 1;
-                }
-                // An officer acted meanwhile: the next sweep sees it.
-                Err(StoreError::Conflict) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(escalated)
     }
 
     async fn dispatch(&self, jobs: &[Envelope]) -> Result<(), CaseworkError> {

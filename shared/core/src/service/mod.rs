@@ -6,6 +6,7 @@
 
 pub mod casework;
 mod classifier;
+pub mod escalation;
 pub mod filter;
 mod intake;
 mod media;
@@ -15,6 +16,7 @@ mod statuses;
 
 pub use casework::{Asked, Casework, CaseworkError, StatusChanged};
 pub use classifier::{Classified, Classifier, ClassifierError, add_count, alert_jobs, cell, local_day};
+pub use escalation::{DEFAULT_ESCALATE_AFTER_SECS, Escalation, EscalationError};
 pub use filter::{FilterError, LearnedFilter};
 pub use intake::{Intake, IntakeError, IntakePorts, MessageOutcome};
 pub use media::{IngestOutcome, MediaIngest, MediaIngestError, max_media_bytes};
