@@ -59,6 +59,24 @@ impl Harness {
         }
     }
 
+    /// The officers' actions (status, verdict, feedback, questions) on the server's
+    /// store, as the dashboard will call them.
+    pub fn casework(&self) -> satark_core::service::Casework {
+        use std::sync::Arc;
+        let store = self.server.store.clone();
+        satark_core::service::Casework {
+            reports: Arc::new(store.clone()),
+            triage: Arc::new(store.clone()),
+            conversations: Arc::new(store.clone()),
+            threads: Arc::new(store.clone()),
+            queue: Arc::new(store.clone()),
+            filter: Arc::new(satark_core::service::LearnedFilter::new(Arc::new(store))),
+            entropy: Arc::new(satark_embedded::OsEntropy),
+            range: Arc::new(satark_core::range::RangeConfig::default_range().expect("range")),
+            catalog: Arc::new(satark_core::i18n::Catalog::load().expect("catalogs")),
+        }
+    }
+
     /// Kills the server (as a crash would) and starts it again on the same data.
     pub async fn restart(&mut self) {
         self.server.kill().await;
