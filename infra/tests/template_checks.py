@@ -51,6 +51,7 @@ PSEUDONYM_KEY = "PseudonymKey"
 EVIDENCE_KEY = "EvidenceKey"
 EVIDENCE_BUCKET = "EvidenceBucket"
 CONVERSATIONS_TABLE = "ConversationsTable"
+TRIAGE_TABLE = "TriageTable"
 
 # KMS actions that use a key's material (as opposed to administering the key).
 KMS_USAGE_ACTIONS = [
@@ -495,7 +496,8 @@ def _service_scoped(stmt: dict) -> bool:
 
 
 def check_evidence_key(template: dict) -> list[str]:
-    """Evidence keys are used by the media role (writing) and, once the dashboard
+    """Evidence keys are used by the media role (writing), the classifier role (reading
+    the media records: its S3 grant is `evidence/*.json` only) and, once the dashboard
     presigns evidence URLs, by the dashboard role (reading): by nobody else, ever. What
     each uses today, exactly, is the inventory's (check_inventory)."""
     return _only_these_use(
@@ -503,6 +505,7 @@ def check_evidence_key(template: dict) -> list[str]:
         EVIDENCE_KEY,
         {
             "role:MediaRole": {"kms:GenerateDataKey"},
+            "role:ClassifierRole": {"kms:Decrypt"},
             "role:DashboardRole": {"kms:Decrypt"},
         },
     )
@@ -580,6 +583,59 @@ def check_dashboard_isolation(template: dict) -> list[str]:
     return problems
 
 
+# --------------------------------------------------------------------------------------
+# (3b) The triage table (fingerprints keyed by informants' pseudonyms, pending alerts,
+# the learned model) is the classifier's: the sweeper reaches its ALERT partition only
+# (escalation), the dashboard may later read the model; the roles that face WhatsApp or
+# send to informants (webhook, media, notifier) never reach it.
+# --------------------------------------------------------------------------------------
+
+TRIAGE_TABLE_ROLES = {"ClassifierRole", "SweeperRole", "DashboardRole"}
+TRIAGE_TABLE_FUNCTIONS = {f for f, r in ROLES.items() if r in TRIAGE_TABLE_ROLES}
+# The only partition the sweeper's escalation reads and deletes in.
+SWEEPER_TRIAGE_PARTITIONS = ["ALERT"]
+
+
+def _leading_keys(stmt: dict) -> list[str] | None:
+    """The partition keys a ForAllValues condition on dynamodb:LeadingKeys narrows a
+    statement to; None without one."""
+    condition = stmt.get("Condition", {}) or {}
+    for operator in ("ForAllValues:StringEquals", "ForAllValues:StringLike"):
+        values = (condition.get(operator) or {}).get("dynamodb:LeadingKeys")
+        if values is not None:
+            return sorted(literal_text(v) for v in as_list(values))
+    return None
+
+
+def check_triage_isolation(template: dict) -> list[str]:
+    problems = []
+    if TRIAGE_TABLE not in resources(template, "AWS::DynamoDB::Table"):
+        return [f"{TRIAGE_TABLE} is not a table of the template"]
+    for role, where, stmt in identity_statements(template):
+        if not touches(stmt, TRIAGE_TABLE, template):
+            continue
+        sid = stmt.get("Sid", "?")
+        if role not in TRIAGE_TABLE_ROLES:
+            problems.append(f"{role} statement {sid} in {where} reaches {TRIAGE_TABLE}")
+        elif role == "SweeperRole" and stmt.get("Effect") == "Allow":
+            keys = _leading_keys(stmt)
+            if keys != SWEEPER_TRIAGE_PARTITIONS:
+                problems.append(
+                    f"SweeperRole statement {sid} reaches {TRIAGE_TABLE} beyond its ALERT partition"
+                    f" (dynamodb:LeadingKeys {keys})"
+                )
+    for function in resources(template, "AWS::Serverless::Function"):
+        if function in TRIAGE_TABLE_FUNCTIONS:
+            continue
+        env = function_environment(template, function)
+        if "SATARK_TRIAGE_TABLE" in env:
+            problems.append(f"{function}'s environment has SATARK_TRIAGE_TABLE")
+        for name, value in env.items():
+            if TRIAGE_TABLE in refs(value):
+                problems.append(f"{function}'s environment variable {name} names {TRIAGE_TABLE}")
+    return problems
+
+
 # Each function's environment, exactly: what it needs and nothing else. The inventory
 # (infra/aws-actions.toml) says which variables each function reads.
 
@@ -607,6 +663,7 @@ ENVIRONMENT_TARGETS = {
     "SATARK_AGGREGATES_TABLE": "AggregatesTable",
     "SATARK_AUDIT_TABLE": "AuditTable",
     "SATARK_THREADS_TABLE": "ThreadsTable",
+    "SATARK_TRIAGE_TABLE": "TriageTable",
     "SATARK_EVIDENCE_BUCKET": "EvidenceBucket",
     "SATARK_EVIDENCE_KEY_ID": "EvidenceKey",
     "SATARK_OUTBOUND_QUEUE_URL": "OutboundQueue",
@@ -617,6 +674,7 @@ ENVIRONMENT_TARGETS = {
     "SATARK_WHATSAPP_SECRET_ARN": "WhatsAppSecretArn",
     "SATARK_WHATSAPP_PHONE_NUMBER_ID": "WhatsAppPhoneNumberId",
     "SATARK_GRAPH_API_VERSION": "GraphApiVersion",
+    "SATARK_ESCALATE_AFTER_MINUTES": "EscalateAfterMinutes",
     "RUST_LOG": "LogLevel",
 }
 
@@ -1293,9 +1351,9 @@ def check_tables(template: dict, tables_rs: str, lib_rs: str, aggregates_rs: str
     if _template_table(template, "DedupeTable")["ttl"] != doc["dedupe_ttl"]:
         problems.append("DedupeTable's TTL does not match the crate doc")
     want_attributes = dict(k for k in (aggregates["hash"], aggregates["range"]) if k)
-    # The audit and threads tables reuse the aggregates table's definition
-    # (shared/aws/src/audit.rs, shared/aws/src/thread.rs).
-    for name in ("AggregatesTable", "AuditTable", "ThreadsTable"):
+    # The audit, threads and triage tables reuse the aggregates table's definition
+    # (shared/aws/src/audit.rs, thread.rs, triage.rs).
+    for name in ("AggregatesTable", "AuditTable", "ThreadsTable", "TriageTable"):
         agg = _template_table(template, name)
         actual_range = (agg["range"], agg["attributes"].get(agg["range"])) if agg["range"] else None
         if (agg["hash"], actual_range) != (aggregates["hash"], aggregates["range"]) or agg["gsis"] or agg["ttl"] or (
@@ -1750,6 +1808,7 @@ ALL_CHECKS = {
     "key_principals": check_key_principals,
     "key_use_conditions": check_key_use_conditions,
     "dashboard_isolation": check_dashboard_isolation,
+    "triage_isolation": check_triage_isolation,
     "function_environments": check_function_environments,
     "least_privilege": check_least_privilege,
     "queues": check_queues,

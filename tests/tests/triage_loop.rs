@@ -280,3 +280,251 @@ async fn locally_from_a_p1_report_to_action_taken_through_the_window() {
     }
     assert!(leaks.is_empty(), "{leaks:?}");
 }
+
+mod on_aws {
+    //! The same loop through the Lambda functions' code on DynamoDB Local and moto:
+    //! the webhook router, the classifier and notifier fed from SQS, officers' actions
+    //! on the AWS adapters.
+
+    use super::*;
+    use satark_aws::testing::{fixture, unique};
+    use satark_e2e::aws::{api_gateway_event, invoke, pump};
+    use satark_lambda::{ClassifierApp, LambdaSettings, NotifierApp, SqsHandler, webhook_router_with};
+    use satark_whatsapp::fake::FakeGraph;
+    use satark_whatsapp::fake::webhooks::{envelope, to_meta_bytes};
+    use serde_json::Value;
+
+    const APP_SECRET: &str = "loop-app-secret";
+    const TOKEN: &str = "loop-access-token";
+    const PHONE_NUMBER_ID: &str = "109876543210987";
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_aws_from_a_p1_report_to_action_taken_through_the_window() {
+        let fx = fixture().await;
+        let names = fx.config.names().clone();
+        let secrets_client = aws_sdk_secretsmanager::Client::new(fx.config.sdk());
+        let secret = json!({ "app_secret": APP_SECRET, "verify_token": "v", "access_token": TOKEN }).to_string();
+        let arn = secrets_client
+            .create_secret()
+            .name(unique("whatsapp"))
+            .secret_string(secret)
+            .send()
+            .await
+            .expect("CreateSecret")
+            .arn
+            .expect("arn");
+        let clock = Arc::new(FixedClock::at(FIXTURE_TIME + 60));
+        let graph = FakeGraph::new(TOKEN, PHONE_NUMBER_ID, "v25.0");
+        graph.set_templates(satark::registered_templates().expect("templates"));
+        let fake_clock = clock.clone();
+        graph.set_clock(move || fake_clock.now_millis());
+        graph.set_strict_window(true);
+        let graph_server = graph.start().await.expect("fake graph");
+        let settings = LambdaSettings {
+            whatsapp_secret_arn: Some(arn),
+            phone_number_id: PHONE_NUMBER_ID.into(),
+            graph_api_version: "v25.0".into(),
+            graph_base_url: graph_server.base_url.clone(),
+        };
+        let secrets = settings.secrets(&secrets_client).await.expect("secrets");
+        let webhook = webhook_router_with(&fx.config, &secrets, Arc::new(fx.config.job_queue()), clock.clone())
+            .await
+            .expect("webhook");
+        let notifier = NotifierApp::with_clock(&fx.config, &settings, &secrets, clock.clone())
+            .await
+            .expect("notifier");
+        let classifier = ClassifierApp::new(&fx.config).expect("classifier");
+        let outbound = names.outbound_queue_url.clone().expect("outbound queue");
+        let reports_queue = names.reports_queue_url.clone().expect("reports queue");
+        let media_queue = names.media_queue_url.clone().expect("media queue");
+
+        let mut counter = 0;
+        let mut say = async |text: &str| -> Vec<SentRecord> {
+            counter += 1;
+            clock.advance(5);
+            let message = json!({ "from": PHONE, "id": format!("wamid.LOOP{counter:08}"), "timestamp": FIXTURE_TIME.to_string(),
+                                  "type": "text", "text": { "body": text } });
+            let payload = envelope(
+                PHONE_NUMBER_ID,
+                json!({ "contacts": [{ "profile": { "name": NAME }, "wa_id": PHONE }], "messages": [message] }),
+            );
+            graph.note_inbound(PHONE);
+            let body = to_meta_bytes(&payload);
+            let signature = satark_whatsapp::sign(APP_SECRET.as_bytes(), &body);
+            let headers = json!({ "content-type": "application/json", "x-hub-signature-256": signature });
+            let body = String::from_utf8(body).expect("ASCII");
+            let before = graph.sent_to(PHONE).len();
+            let (status, _) = invoke(&webhook, api_gateway_event("POST", "", headers, Some(body))).await;
+            assert_eq!(status, 200);
+            pump(&fx, &outbound, |e| notifier.handle(e)).await;
+            graph.sent_to(PHONE)[before..].to_vec()
+        };
+        for text in [
+            "hi",
+            "english",
+            "new report",
+            "ghazipur",
+            "saidpur",
+            "illegal arms",
+            "Two men with a katta are threatening shopkeepers near the mandi right now",
+            "done",
+            "skip",
+            "today",
+        ] {
+            assert_eq!(say(text).await.len(), 1, "one reply to {text:?}");
+        }
+        let confirmation = say("submit").await;
+        let code = reference_in(&text_of(&confirmation[0])).expect("a reference code");
+
+        // The classifier: P1, and the alerts go out through the notifier.
+        pump(&fx, &reports_queue, |e| classifier.handle(e)).await;
+        pump(&fx, &outbound, |e| notifier.handle(e)).await;
+        for office in [GHAZIPUR_SP, RANGE_OFFICE] {
+            let sent = graph.sent_to(office);
+            assert_eq!(sent.len(), 1, "one alert to {office}");
+            let (name, _, params) = template_of(&sent[0]).expect("a template");
+            assert_eq!((name.as_str(), params[0].as_str()), ("satark_alert", code.as_str()));
+        }
+        let store = fx.store();
+        let report = store
+            .list_recent(10)
+            .await
+            .expect("reports")
+            .into_iter()
+            .find(|r| r.reference.as_str() == code)
+            .expect("stored");
+        let triage = fx.triage();
+        let threads = fx.config.threads().expect("threads");
+        let casework = satark_core::service::Casework {
+            reports: Arc::new(store.clone()),
+            triage: Arc::new(triage.clone()),
+            conversations: Arc::new(store.clone()),
+            threads: Arc::new(threads.clone()),
+            queue: Arc::new(fx.config.job_queue()),
+            filter: Arc::new(satark_core::service::LearnedFilter::new(Arc::new(triage.clone()))),
+            entropy: Arc::new(satark_embedded::OsEntropy),
+            range: Arc::new(satark_core::range::RangeConfig::default_range().expect("range")),
+            catalog: Arc::new(satark_core::i18n::Catalog::load().expect("catalogs")),
+        };
+        let sp = Officer::from_claims("sp-ghazipur", "[district]", Some("GZP"), None).expect("officer");
+        let send = async || {
+            pump(&fx, &outbound, |e| notifier.handle(e)).await;
+        };
+
+        // Inside the window, free-form; the answer attaches.
+        casework
+            .send_feedback(&sp, &report.id, "A team has been sent to the mandi.", clock.now())
+            .await
+            .expect("feedback");
+        casework
+            .ask_question(
+                &sp,
+                &report.id,
+                "Which shop were they standing near?",
+                false,
+                clock.now(),
+            )
+            .await
+            .expect("asked");
+        send().await;
+        let to_citizen = graph.sent_to(PHONE);
+        let last_two = &to_citizen[to_citizen.len() - 2..];
+        assert!(
+            last_two.iter().all(|r| template_of(r).is_none()),
+            "free-form inside the window"
+        );
+        assert!(text_of(&last_two[1]).contains("Which shop"));
+        let thanks = say("Near the cloth shop by the Hanuman temple").await;
+        assert!(text_of(&thanks[0]).contains(&code));
+
+        // Outside the window: templates.
+        clock.advance(DAY + 3600);
+        casework
+            .send_feedback(&sp, &report.id, "Two arrests were made.", clock.now())
+            .await
+            .expect("feedback");
+        casework
+            .ask_question(&sp, &report.id, "Was a car with them?", false, clock.now())
+            .await
+            .expect("asked");
+        send().await;
+        let to_citizen = graph.sent_to(PHONE);
+        let names_sent: Vec<Option<String>> = to_citizen[to_citizen.len() - 2..]
+            .iter()
+            .map(|r| template_of(r).map(|t| t.0))
+            .collect();
+        assert_eq!(
+            names_sent,
+            [Some("satark_feedback".to_string()), Some("satark_question".to_string())]
+        );
+        say("Yes, a white Bolero").await;
+
+        clock.advance(DAY + 3600);
+        casework
+            .set_status(&sp, &report.id, ReportStatus::ActionTaken, clock.now())
+            .await
+            .expect("status");
+        send().await;
+        let news = graph.sent_to(PHONE).last().cloned().expect("news");
+        let (name, _, params) = template_of(&news).expect("a template");
+        assert_eq!((name.as_str(), params[0].as_str()), ("satark_status", code.as_str()));
+        let status = say(&format!("status {code}")).await;
+        assert!(text_of(&status[0]).contains("action has been taken"));
+
+        let thread = threads.list(&report.id).await.expect("thread");
+        let answers: Vec<&str> = thread
+            .iter()
+            .filter(|e| e.kind == ThreadKind::Answer)
+            .map(|e| e.text.as_str())
+            .collect();
+        assert_eq!(
+            answers,
+            ["Near the cloth shop by the Hanuman temple", "Yes, a white Bolero"]
+        );
+        assert!(
+            thread
+                .iter()
+                .filter(|e| e.direction == ThreadDirection::ToInformant)
+                .all(|e| e.delivery == Some(DeliveryState::Sent)),
+            "{thread:#?}"
+        );
+        assert_eq!(thread.iter().filter(|e| e.as_template).count(), 3);
+        pump(&fx, &media_queue, |_| async { Default::default() }).await;
+
+        // No identity in any item of the tables these functions wrote.
+        let mut leaks = vec![];
+        let tables = [
+            names.conversations_table.clone(),
+            names.dedupe_table.clone(),
+            names.reports_table.clone(),
+            names.aggregates_table.clone(),
+            names.triage_table.clone(),
+            names.threads_table.clone(),
+        ];
+        let mut scanned = 0;
+        for table in tables.into_iter().flatten() {
+            let items = fx
+                .config
+                .dynamodb()
+                .scan()
+                .table_name(&table)
+                .send()
+                .await
+                .expect("Scan")
+                .items
+                .unwrap_or_default();
+            scanned += items.len();
+            let text = format!("{items:?}");
+            for needle in [PHONE, &PHONE[2..], NAME, "Sunita"] {
+                if text.contains(needle) {
+                    leaks.push(format!("{needle} in {table}"));
+                }
+            }
+        }
+        assert!(scanned > 20, "the tables were scanned ({scanned} items)");
+        let visible = serde_json::to_string(&thread).expect("json");
+        assert!(!visible.contains(PHONE) && !visible.contains(NAME));
+        assert!(leaks.is_empty(), "{leaks:?}");
+        let _: Option<Value> = None;
+    }
+}

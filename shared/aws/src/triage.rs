@@ -232,7 +232,8 @@ impl DynamoTriage {
                 remove.push("#purge");
             }
         }
-        if status.is_some() || verdict.is_some() {
+        // (DynamoDB refuses a value the expressions do not use.)
+        if status == Some(ReportStatus::Closed) || verdict.is_some() {
             update = update.expression_attribute_values(":now", n(now));
         }
         let mut expression = format!("SET {}", set.join(", "));

@@ -952,6 +952,34 @@ pub async fn triage_store(reports: &dyn ReportStore, triage: &dyn TriageStore, a
         ReportStatus::UnderReview,
         "the status moved with the action"
     );
+    // Each kind of action alone: a status without a verdict, closing, a verdict alone.
+    let mut version = 3;
+    for (status, verdict) in [
+        (Some(ReportStatus::ActionTaken), None),
+        (Some(ReportStatus::Closed), None),
+        (None, Some(Verdict::Spurious)),
+    ] {
+        let action = TriageCommit {
+            assessment: &acknowledged,
+            expected_version: Some(version),
+            fingerprint: None,
+            linked: &[],
+            counts: &[],
+            status,
+            verdict,
+            now: later.submitted_at + 120,
+            jobs: &[],
+        };
+        version = triage
+            .commit(&action)
+            .await
+            .unwrap_or_else(|e| panic!("{status:?} {verdict:?}: {e}"));
+        if let Some(status) = status {
+            let report = reports.get(&earlier.id).await.expect("get").expect("stored");
+            assert_eq!(report.status, status);
+        }
+    }
+    assert_eq!(version, 6);
 }
 
 /// Models: absent until saved; optimistic concurrency on versions; bytes kept exactly.
