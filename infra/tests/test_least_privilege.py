@@ -207,14 +207,14 @@ def test_a_mutated_template_file_is_caught(tmp_path: Path, inventory: dict) -> N
         "              - dynamodb:UpdateItem\n              - dynamodb:DeleteItem\n",
     )
     removed = text.replace(
-        "            Action:\n              - dynamodb:PutItem\n              - dynamodb:DeleteItem\n"
-        "            Resource: !GetAtt DedupeTable.Arn\n",
-        "            Action:\n              - dynamodb:PutItem\n            Resource: !GetAtt DedupeTable.Arn\n",
+        "            Action:\n              - dynamodb:Query\n              - dynamodb:DeleteItem\n"
+        "            Resource: !GetAtt TriageTable.Arn\n",
+        "            Action:\n              - dynamodb:Query\n            Resource: !GetAtt TriageTable.Arn\n",
     )
     assert added != text and removed != text
     for body, fragment in (
         (added, "WebhookRole is granted dynamodb:DeleteItem on ConversationsTable"),
-        (removed, "ClassifierRole lacks dynamodb:DeleteItem on DedupeTable"),
+        (removed, "SweeperRole lacks dynamodb:DeleteItem on TriageTable"),
     ):
         path = tmp_path / "template.yaml"
         path.write_text(body, encoding="utf-8")
@@ -252,13 +252,31 @@ def test_an_unknown_aws_call_is_caught(inventory: dict) -> None:
 
 
 def test_a_call_no_function_is_granted_is_caught(inventory: dict) -> None:
+    """The classifier alone reads evidence (its media records): without that grant, and
+    with nothing under [unreached], S3Vault's GetObject is a call nobody may make."""
     def mutate(inv: dict) -> None:
         inv.pop("unreached")
+        grants = inv["functions"]["classifier"]["grants"]
+        grants[:] = [g for g in grants if "s3:GetObject" not in g["actions"]]
 
     assert_reports(
         tc.check_code_calls(broken(inventory, mutate)),
         "call(s) get_object (s3:GetObject), which infra/aws-actions.toml grants to no function",
     )
+
+
+def test_a_looser_condition_is_caught(template: dict, inventory: dict) -> None:
+    """A condition is part of a grant: the sweeper's escalation widened from the ALERT
+    partition to every partition of the triage table (fingerprints and pseudonyms) is
+    one grant more and one less."""
+    def mutate(t: dict) -> None:
+        sid(policy(t, "SweeperPolicy"), "EscalateUnacknowledgedAlerts")["Condition"] = {
+            "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["*"]}
+        }
+
+    problems = tc.check_inventory(broken(template, mutate), inventory)
+    assert_reports(problems, "SweeperRole is granted dynamodb:Query on TriageTable if",
+                   "SweeperRole lacks dynamodb:Query on TriageTable if")
 
 
 def test_a_grant_no_code_calls_is_caught(inventory: dict) -> None:

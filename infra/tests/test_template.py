@@ -292,6 +292,10 @@ def test_evidence_key_breakage_is_caught(template: dict) -> None:
     t = broken(template, lambda t: sid(key_statements(t, "EvidenceKey"), "MediaStoresEvidenceThroughS3").update(
         Action=["kms:GenerateDataKey", "kms:Decrypt"]))
     assert_reports(tc.check_evidence_key(t), "role:MediaRole may ['kms:Decrypt'] with EvidenceKey")
+    # The classifier reads media records; it never writes evidence.
+    t = broken(template, lambda t: sid(key_statements(t, "EvidenceKey"), "ClassifierReadsMediaRecordsThroughS3").update(
+        Action=["kms:Decrypt", "kms:GenerateDataKey"]))
+    assert_reports(tc.check_evidence_key(t), "role:ClassifierRole may ['kms:GenerateDataKey'] with EvidenceKey")
 
 
 # Key policies allow roles by condition, never by name (IAM propagation on first deploy).
@@ -319,6 +323,12 @@ KEY_CONDITION_BREAKAGES: dict[str, tuple[Mutation, str]] = {
     "evidence keys outside S3": (
         lambda t: sid(key_statements(t, "EvidenceKey"), "MediaStoresEvidenceThroughS3")["Condition"].pop("StringEquals"),
         "EvidenceKey's statement MediaStoresEvidenceThroughS3 does not require kms:ViaService",
+    ),
+    "media records decrypted outside S3": (
+        lambda t: sid(key_statements(t, "EvidenceKey"), "ClassifierReadsMediaRecordsThroughS3")["Condition"].pop(
+            "StringEquals"
+        ),
+        "EvidenceKey's statement ClassifierReadsMediaRecordsThroughS3 does not require kms:ViaService",
     ),
     "any MAC algorithm": (
         lambda t: sid(key_statements(t, "PseudonymKey"), "WebhookDerivesPseudonymKey")["Condition"]["StringEquals"].update(
@@ -409,6 +419,40 @@ def test_dashboard_breakage_is_caught(template: dict, case: str) -> None:
     assert_reports(tc.check_dashboard_isolation(broken(template, mutate)), fragment)
 
 
+TRIAGE_BREAKAGES: dict[str, tuple[Mutation, str]] = {
+    "the notifier reads fingerprints": (
+        lambda t: policy(t, "NotifierPolicy").append(allow("dynamodb:Query", getatt("TriageTable"))),
+        "NotifierRole statement Injected in NotifierPolicy reaches TriageTable",
+    ),
+    "the webhook writes through a table wildcard": (
+        lambda t: policy(t, "WebhookPolicy").append(
+            allow("dynamodb:PutItem", {"Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/*"})
+        ),
+        "WebhookRole statement Injected in WebhookPolicy reaches TriageTable",
+    ),
+    "the media role is given the table": (
+        lambda t: props(t, "MediaFunction")["Environment"]["Variables"].update(SATARK_TRIAGE_TABLE={"Ref": "TriageTable"}),
+        "MediaFunction's environment has SATARK_TRIAGE_TABLE",
+    ),
+    "the sweeper queries every partition": (
+        lambda t: sid(policy(t, "SweeperPolicy"), "EscalateUnacknowledgedAlerts").pop("Condition"),
+        "SweeperRole statement EscalateUnacknowledgedAlerts reaches TriageTable beyond its ALERT partition",
+    ),
+    "the sweeper deletes fingerprints": (
+        lambda t: sid(policy(t, "SweeperPolicy"), "EscalateUnacknowledgedAlerts")["Condition"].update(
+            {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["ALERT", "FP#JNP"]}}
+        ),
+        "SweeperRole statement EscalateUnacknowledgedAlerts reaches TriageTable beyond its ALERT partition",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(TRIAGE_BREAKAGES))
+def test_triage_breakage_is_caught(template: dict, case: str) -> None:
+    mutate, fragment = TRIAGE_BREAKAGES[case]
+    assert_reports(tc.check_triage_isolation(broken(template, mutate)), fragment)
+
+
 def test_environment_breakage_is_caught(template: dict) -> None:
     t = broken(template, lambda t: props(t, "ClassifierFunction")["Environment"]["Variables"].update(
         SATARK_CONTACT_KEY_ID=getatt("ContactKey")))
@@ -430,7 +474,7 @@ PRIVILEGE_BREAKAGES: dict[str, tuple[Mutation, str]] = {
         "wildcard action *",
     ),
     "service wildcard": (
-        lambda t: sid(policy(t, "ClassifierPolicy"), "IdempotencyRecords").update(Action="dynamodb:*"),
+        lambda t: sid(policy(t, "ClassifierPolicy"), "AssessReports").update(Action="dynamodb:*"),
         "wildcard action dynamodb:*",
     ),
     "partial wildcard": (
@@ -996,6 +1040,14 @@ TABLE_BREAKAGES: dict[str, tuple[Mutation, str]] = {
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         ),
         "AggregatesTable is not {'hash': ('pk', 'S'), 'range': ('sk', 'S')}",
+    ),
+    "triage table with a TTL the crate does not set": (
+        lambda t: props(t, "TriageTable").update(TimeToLiveSpecification={"AttributeName": "expires_at", "Enabled": True}),
+        "TriageTable is not {'hash': ('pk', 'S'), 'range': ('sk', 'S')}",
+    ),
+    "triage table deleted with the stack": (
+        lambda t: res(t, "TriageTable").update(DeletionPolicy="Delete"),
+        "TriageTable is not retained",
     ),
 }
 

@@ -260,7 +260,7 @@ async fn a_report_of_weapons_is_p1_and_alerts_both_offices_once() {
     assert_eq!(c.classify(&job, T0 + 50).await.expect("again"), Classified::Already);
     assert_eq!(outbound.stats().expect("stats").ready, 2);
     let pending = fx.store.unacknowledged_alerts(T0 + 5, 10).await.expect("alerts");
-    assert_eq!(pending, [r.id.clone()]);
+    assert_eq!(pending, std::slice::from_ref(&r.id));
 }
 
 /// A triage store whose first `fail` commits fail as a crash before the write would.
@@ -380,4 +380,66 @@ async fn counters_count_each_report_once_through_crashes_and_redeliveries() {
     assert_eq!(sensitivities, 1);
     let outbound: SqliteQueue<OfficeAlertJob> = SqliteQueue::new(fx.store.clone(), Arc::new(FixedClock::at(T0)));
     assert_eq!(outbound.stats().expect("stats").ready, 2, "each office alerted once");
+}
+
+#[tokio::test]
+async fn an_unacknowledged_p1_escalates_once_to_the_range_office() {
+    use satark_core::service::Escalation;
+    let fx = fixture();
+    let c = classifier(&fx, Arc::new(fx.store.clone()), Arc::new(fx.store.clone()));
+    let escalation = Escalation {
+        reports: Arc::new(fx.store.clone()),
+        triage: Arc::new(fx.store.clone()),
+        queue: Arc::new(fx.store.clone()),
+        range: Arc::new(RangeConfig::default_range().expect("range")),
+        after: 30 * 60,
+    };
+    let alerts: SqliteQueue<OfficeAlertJob> = SqliteQueue::new(fx.store.clone(), Arc::new(FixedClock::at(T0)));
+    let urgent = report(51, "JNP", "अभी बाजार में दो लोग कट्टा लेकर धमका रहे हैं", T0);
+    let seen = report(
+        52,
+        "JNP",
+        "right now a man with a pistol is threatening people at the bus stand",
+        T0,
+    );
+    for (r, who) in [(&urgent, "p1:u"), (&seen, "p1:s")] {
+        let job = submit(&fx, r, who).await;
+        c.classify(&job, T0 + 5).await.expect("classify");
+        assert_eq!(assessment(&fx, &r.id).await.priority, Priority::P1);
+    }
+    assert_eq!(alerts.stats().expect("stats").ready, 4, "two offices for each");
+    // An officer acknowledges one of them in time.
+    let mut acknowledged = TriageStore::assessment(&fx.store, &seen.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    acknowledged.assessment.acknowledged_at = Some(T0 + 600);
+    fx.store
+        .commit(&TriageCommit {
+            assessment: &acknowledged.assessment,
+            expected_version: Some(acknowledged.version),
+            fingerprint: None,
+            linked: &[],
+            counts: &[],
+            status: None,
+            verdict: None,
+            now: T0 + 600,
+            jobs: &[],
+        })
+        .await
+        .expect("acknowledge");
+    assert_eq!(escalation.run(T0 + 29 * 60).await.expect("run"), 0, "not yet due");
+    assert_eq!(
+        escalation.run(T0 + 31 * 60).await.expect("run"),
+        1,
+        "only the unacknowledged one"
+    );
+    assert_eq!(escalation.run(T0 + 60 * 60).await.expect("run"), 0, "escalated once");
+    assert_eq!(
+        alerts.stats().expect("stats").ready,
+        5,
+        "one more alert, to the range office"
+    );
+    assert_eq!(assessment(&fx, &urgent.id).await.escalated_at, Some(T0 + 31 * 60));
+    assert_eq!(assessment(&fx, &seen.id).await.escalated_at, None);
 }
