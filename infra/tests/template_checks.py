@@ -24,6 +24,7 @@ TEMPLATE = REPO / "template.yaml"
 TABLES_RS = REPO / "shared" / "aws" / "src" / "tables.rs"
 AWS_LIB_RS = REPO / "shared" / "aws" / "src" / "lib.rs"
 AGGREGATES_RS = REPO / "shared" / "aws" / "src" / "aggregates.rs"
+TRIAGE_RS = REPO / "shared" / "aws" / "src" / "triage.rs"
 PORTS_RS = REPO / "shared" / "core" / "src" / "ports.rs"
 INVENTORY = REPO / "infra" / "aws-actions.toml"
 
@@ -1352,14 +1353,17 @@ def check_tables(template: dict, tables_rs: str, lib_rs: str, aggregates_rs: str
         problems.append("DedupeTable's TTL does not match the crate doc")
     want_attributes = dict(k for k in (aggregates["hash"], aggregates["range"]) if k)
     # The audit, threads and triage tables reuse the aggregates table's definition
-    # (shared/aws/src/audit.rs, thread.rs, triage.rs).
-    for name in ("AggregatesTable", "AuditTable", "ThreadsTable", "TriageTable"):
+    # (shared/aws/src/audit.rs, thread.rs, triage.rs); the triage table adds a TTL on
+    # expires_at when triage.rs creates it with one (its fingerprints expire).
+    triage_ttl = "expires_at" if "Some(attr::EXPIRES_AT)" in TRIAGE_RS.read_text(encoding="utf-8") else None
+    want_ttl = {"AggregatesTable": None, "AuditTable": None, "ThreadsTable": None, "TriageTable": triage_ttl}
+    for name, ttl in want_ttl.items():
         agg = _template_table(template, name)
         actual_range = (agg["range"], agg["attributes"].get(agg["range"])) if agg["range"] else None
-        if (agg["hash"], actual_range) != (aggregates["hash"], aggregates["range"]) or agg["gsis"] or agg["ttl"] or (
+        if (agg["hash"], actual_range) != (aggregates["hash"], aggregates["range"]) or agg["gsis"] or agg["ttl"] != ttl or (
             agg["attributes"] != want_attributes
         ):
-            problems.append(f"{name} is not {aggregates} without TTL or index (aggregates.rs): {agg}")
+            problems.append(f"{name} is not {aggregates} with TTL {ttl} and no index (aggregates.rs): {agg}")
     keys = set(resources(template, "AWS::KMS::Key"))
     for lid, res in resources(template, "AWS::DynamoDB::Table").items():
         p = res.get("Properties", {})

@@ -777,4 +777,9 @@ impl RetentionStore for DynamoStore {
     async fn prune(&self, _dedupe_before: i64, _dead_before: i64) -> Result<(u64, u64), StoreError> {
         Ok((0, 0))
     }
+
+    /// Fingerprint items carry `expires_at`: the triage table's TTL forgets them.
+    async fn forget_fingerprints(&self, _before: i64) -> Result<u64, StoreError> {
+        Ok(0)
+    }
 }

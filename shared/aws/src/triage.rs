@@ -28,7 +28,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Up
 use satark_core::ids::{Pseudonym, ReportId};
 use satark_core::jobs::{Envelope, Outbox};
 use satark_core::ports::{
-    Fingerprint, ModelStore, StoreError, StoredAssessment, StoredModel, TriageCommit, TriageStore,
+    Fingerprint, ModelStore, PendingAlert, StoreError, StoredAssessment, StoredModel, TriageCommit, TriageStore,
 };
 use satark_core::records::{decode, encode};
 use satark_core::report::{ReportStatus, Verdict};
@@ -122,7 +122,7 @@ impl DynamoTriage {
             table: self.triage.clone(),
             reason: e.to_string(),
         })?;
-        tables::create(&self.client, input, None).await
+        tables::create(&self.client, input, Some(attr::EXPIRES_AT)).await
     }
 
     async fn query_fingerprints(&self, pk: String, since: i64, limit: usize) -> Result<Vec<Fingerprint>, StoreError> {
@@ -279,6 +279,12 @@ impl DynamoTriage {
             .item(attr::PK, s(pk))
             .item(ta::SK, s(time_key(f.submitted_at, &f.report_id)))
             .item(ta::FINGERPRINT, s(json))
+            // DynamoDB's TTL forgets it (and the pseudonym in it) after the window.
+            .item(
+                attr::EXPIRES_AT,
+                n(f.submitted_at
+                    .saturating_add(satark_core::service::FINGERPRINT_RETENTION_SECS)),
+            )
             .build()
             .map_err(build_error)?;
         Ok(TransactWriteItem::builder().put(put).build())
@@ -413,7 +419,7 @@ impl TriageStore for DynamoTriage {
         }
     }
 
-    async fn unacknowledged_alerts(&self, alerted_before: i64, limit: usize) -> Result<Vec<ReportId>, StoreError> {
+    async fn unacknowledged_alerts(&self, alerted_before: i64, limit: usize) -> Result<Vec<PendingAlert>, StoreError> {
         let page = self
             .client
             .query()
@@ -436,11 +442,25 @@ impl TriageStore for DynamoTriage {
                     Some(AttributeValue::S(sk)) => sk,
                     _ => return Err(corrupt("alert", "no sort key")),
                 };
-                sk.split_once('#')
-                    .and_then(|(_, id)| ReportId::parse(id))
-                    .ok_or_else(|| corrupt("alert", "bad sort key"))
+                let (at, id) = sk.split_once('#').ok_or_else(|| corrupt("alert", "bad sort key"))?;
+                Ok(PendingAlert {
+                    report_id: ReportId::parse(id).ok_or_else(|| corrupt("alert", "bad report id"))?,
+                    alerted_at: at.parse().map_err(|_| corrupt("alert", "bad time"))?,
+                })
             })
             .collect()
+    }
+
+    async fn dismiss_alert(&self, alert: &PendingAlert) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.triage)
+            .key(attr::PK, s(ALERT_PARTITION))
+            .key(ta::SK, s(time_key(alert.alerted_at, &alert.report_id)))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| backend("DeleteItem alert", e))
     }
 }
 

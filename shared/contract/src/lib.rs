@@ -902,17 +902,25 @@ pub async fn triage_store(reports: &dyn ReportStore, triage: &dyn TriageStore, a
     assert_eq!(own.iter().map(|f| &f.report_id).collect::<Vec<_>>(), [&later.id]);
 
     // The raised report's alert waits for an officer, then is gone once acknowledged.
+    let ids = |alerts: Vec<satark_core::ports::PendingAlert>| -> Vec<ReportId> {
+        alerts.into_iter().map(|a| a.report_id).collect()
+    };
     let pending = triage
         .unacknowledged_alerts(later.submitted_at + 5, 100)
         .await
         .expect("alerts");
-    assert!(pending.contains(&earlier.id), "{pending:?}");
+    let alert = pending
+        .iter()
+        .find(|a| a.report_id == earlier.id)
+        .cloned()
+        .unwrap_or_else(|| panic!("pending: {pending:?}"));
+    assert_eq!(alert.alerted_at, later.submitted_at + 5);
     assert!(
-        !triage
+        !ids(triage
             .unacknowledged_alerts(later.submitted_at + 4, 100)
             .await
-            .expect("alerts")
-            .contains(&earlier.id),
+            .expect("alerts"))
+        .contains(&earlier.id),
         "not before it was raised"
     );
     let mut acknowledged = now_earlier.assessment.clone();
@@ -939,13 +947,13 @@ pub async fn triage_store(reports: &dyn ReportStore, triage: &dyn TriageStore, a
         matches!(triage.commit(&update).await, Err(StoreError::Conflict)),
         "stale version"
     );
-    assert!(
-        !triage
-            .unacknowledged_alerts(i64::MAX / 2, 100)
-            .await
-            .expect("alerts")
-            .contains(&earlier.id)
-    );
+    assert!(!ids(triage.unacknowledged_alerts(i64::MAX / 2, 100).await.expect("alerts")).contains(&earlier.id));
+    // A dismissed alert is gone too (a purged report's must not hold back others).
+    triage.dismiss_alert(&alert).await.expect("dismiss");
+    triage
+        .dismiss_alert(&alert)
+        .await
+        .expect("dismissing twice is harmless");
     let report = reports.get(&earlier.id).await.expect("get").expect("stored");
     assert_eq!(
         report.status,

@@ -680,7 +680,17 @@ pub trait TriageStore: Send + Sync {
     async fn outbox(&self, id: &ReportId) -> Result<Vec<Envelope>, StoreError>;
     /// P1 reports alerted at or before `alerted_before` that no officer has
     /// acknowledged and that were not escalated yet, oldest first, at most `limit`.
-    async fn unacknowledged_alerts(&self, alerted_before: i64, limit: usize) -> Result<Vec<ReportId>, StoreError>;
+    async fn unacknowledged_alerts(&self, alerted_before: i64, limit: usize) -> Result<Vec<PendingAlert>, StoreError>;
+    /// Drops a pending alert whose report is gone (purged) or was already handled, so
+    /// it cannot hold back newer ones.
+    async fn dismiss_alert(&self, alert: &PendingAlert) -> Result<(), StoreError>;
+}
+
+/// A P1 alert waiting for an officer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingAlert {
+    pub report_id: ReportId,
+    pub alerted_at: i64,
 }
 
 /// A stored text model with its version.

@@ -63,6 +63,8 @@ pub struct SweepReport {
     pub dedupe_records_pruned: u64,
     /// Queue jobs handled longer ago than the dedupe window.
     pub done_jobs_pruned: u64,
+    /// Fingerprints older than the classifier's duplicate window.
+    pub fingerprints_forgotten: u64,
 }
 
 /// What the sweep needs of the stores: finding what may have expired, and deleting it
@@ -92,6 +94,10 @@ pub trait RetentionStore: Send + Sync {
     /// than `dead_before`. Returns (dedupe records, jobs) removed; (0, 0) where TTL and
     /// the queues' own retention do it.
     async fn prune(&self, dedupe_before: i64, dead_before: i64) -> Result<(u64, u64), StoreError>;
+    /// Forgets the classifier's fingerprints (text and picture hashes with the
+    /// informant's pseudonym) of reports submitted before `before`: they only serve to
+    /// link near-duplicates within the classifier's window. Returns how many.
+    async fn forget_fingerprints(&self, before: i64) -> Result<u64, StoreError>;
 }
 
 /// A conversation loaded for the sweep, or `None` when it is gone or cannot be read:
@@ -188,5 +194,8 @@ pub async fn sweep(
         .await?;
     report.dedupe_records_pruned = dedupe;
     report.done_jobs_pruned = jobs;
+    report.fingerprints_forgotten = store
+        .forget_fingerprints(now.saturating_sub(crate::service::FINGERPRINT_RETENTION_SECS))
+        .await?;
     Ok(report)
 }

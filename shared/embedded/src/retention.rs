@@ -78,8 +78,33 @@ impl RetentionStore for Store {
     }
 
     async fn purge_report(&self, id: &ReportId) -> Result<(), StoreError> {
-        self.with(|c| c.execute("DELETE FROM reports WHERE id = ?1", [id.as_str()]))
-            .map(|_| ())
+        // The report, its classification and its thread go together.
+        self.with(|c| {
+            c.execute_batch("BEGIN IMMEDIATE")?;
+            let result = (|| {
+                for sql in [
+                    "DELETE FROM reports WHERE id = ?1",
+                    "DELETE FROM triage WHERE report_id = ?1",
+                    "DELETE FROM threads WHERE report_id = ?1",
+                    "DELETE FROM thread_messages WHERE report_id = ?1",
+                ] {
+                    c.execute(sql, [id.as_str()])?;
+                }
+                Ok(())
+            })();
+            match result {
+                Ok(()) => c.execute_batch("COMMIT"),
+                Err(e) => {
+                    let _ = c.execute_batch("ROLLBACK");
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    async fn forget_fingerprints(&self, before: i64) -> Result<u64, StoreError> {
+        self.with(|c| crate::triage::forget_fingerprints(c, before))
+            .map(|n| n as u64)
     }
 
     async fn prune(&self, dedupe_before: i64, dead_before: i64) -> Result<(u64, u64), StoreError> {

@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use satark_core::ids::{Pseudonym, ReportId};
 use satark_core::jobs::Envelope;
 use satark_core::ports::{
-    Fingerprint, ModelStore, StoreError, StoredAssessment, StoredModel, TriageCommit, TriageStore,
+    Fingerprint, ModelStore, PendingAlert, StoreError, StoredAssessment, StoredModel, TriageCommit, TriageStore,
 };
 use satark_core::records::{decode, encode};
 use satark_core::triage::Assessment;
@@ -91,7 +91,7 @@ impl TriageStore for Store {
         let conn = self.lock()?;
         fingerprints(
             &conn,
-            "SELECT fingerprint FROM triage WHERE district = ?1 AND submitted_at >= ?2
+            "SELECT fingerprint FROM triage WHERE district = ?1 AND submitted_at >= ?2 AND fingerprint != ''
              ORDER BY submitted_at DESC LIMIT ?3",
             district,
             since,
@@ -108,7 +108,7 @@ impl TriageStore for Store {
         let conn = self.lock()?;
         fingerprints(
             &conn,
-            "SELECT fingerprint FROM triage WHERE informant = ?1 AND submitted_at >= ?2
+            "SELECT fingerprint FROM triage WHERE informant = ?1 AND submitted_at >= ?2 AND fingerprint != ''
              ORDER BY submitted_at DESC LIMIT ?3",
             informant.as_str(),
             since,
@@ -194,20 +194,44 @@ impl TriageStore for Store {
         Ok(vec![])
     }
 
-    async fn unacknowledged_alerts(&self, alerted_before: i64, limit: usize) -> Result<Vec<ReportId>, StoreError> {
+    async fn unacknowledged_alerts(&self, alerted_before: i64, limit: usize) -> Result<Vec<PendingAlert>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let ids: Vec<String> = self.with(|c| {
+        let rows: Vec<(String, i64)> = self.with(|c| {
             let mut stmt = c.prepare(
-                "SELECT report_id FROM triage WHERE alert_pending_at IS NOT NULL AND alert_pending_at <= ?1
+                "SELECT report_id, alert_pending_at FROM triage
+                 WHERE alert_pending_at IS NOT NULL AND alert_pending_at <= ?1
                  ORDER BY alert_pending_at LIMIT ?2",
             )?;
-            let rows = stmt.query_map(params![alerted_before, limit], |r| r.get(0))?;
+            let rows = stmt.query_map(params![alerted_before, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect()
         })?;
-        ids.into_iter()
-            .map(|id| ReportId::parse(&id).ok_or_else(|| corrupt(format!("report id {id}"))))
+        rows.into_iter()
+            .map(|(id, alerted_at)| {
+                Ok(PendingAlert {
+                    report_id: ReportId::parse(&id).ok_or_else(|| corrupt(format!("report id {id}")))?,
+                    alerted_at,
+                })
+            })
             .collect()
     }
+
+    async fn dismiss_alert(&self, alert: &PendingAlert) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE triage SET alert_pending_at = NULL WHERE report_id = ?1",
+                [alert.report_id.as_str()],
+            )
+        })
+        .map(|_| ())
+    }
+}
+
+/// Fingerprints past their retention: blanked, so they link nothing and name nobody.
+pub(crate) fn forget_fingerprints(conn: &Connection, before: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE triage SET fingerprint = '', informant = '' WHERE submitted_at < ?1 AND fingerprint != ''",
+        [before],
+    )
 }
 
 #[async_trait]

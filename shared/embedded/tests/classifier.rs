@@ -260,7 +260,8 @@ async fn a_report_of_weapons_is_p1_and_alerts_both_offices_once() {
     assert_eq!(c.classify(&job, T0 + 50).await.expect("again"), Classified::Already);
     assert_eq!(outbound.stats().expect("stats").ready, 2);
     let pending = fx.store.unacknowledged_alerts(T0 + 5, 10).await.expect("alerts");
-    assert_eq!(pending, std::slice::from_ref(&r.id));
+    let ids: Vec<&ReportId> = pending.iter().map(|a| &a.report_id).collect();
+    assert_eq!(ids, [&r.id]);
 }
 
 /// A triage store whose first `fail` commits fail as a crash before the write would.
@@ -298,8 +299,15 @@ impl TriageStore for CrashingCommits {
     async fn outbox(&self, id: &ReportId) -> Result<Vec<Envelope>, StoreError> {
         self.inner.outbox(id).await
     }
-    async fn unacknowledged_alerts(&self, before: i64, limit: usize) -> Result<Vec<ReportId>, StoreError> {
+    async fn unacknowledged_alerts(
+        &self,
+        before: i64,
+        limit: usize,
+    ) -> Result<Vec<satark_core::ports::PendingAlert>, StoreError> {
         self.inner.unacknowledged_alerts(before, limit).await
+    }
+    async fn dismiss_alert(&self, alert: &satark_core::ports::PendingAlert) -> Result<(), StoreError> {
+        self.inner.dismiss_alert(alert).await
     }
 }
 
@@ -442,4 +450,64 @@ async fn an_unacknowledged_p1_escalates_once_to_the_range_office() {
     );
     assert_eq!(assessment(&fx, &urgent.id).await.escalated_at, Some(T0 + 31 * 60));
     assert_eq!(assessment(&fx, &seen.id).await.escalated_at, None);
+}
+
+#[tokio::test]
+async fn fingerprints_are_forgotten_after_the_window_and_purged_reports_leave_no_alert() {
+    use satark_core::retention::RetentionStore;
+    use satark_core::service::{Escalation, FINGERPRINT_RETENTION_SECS};
+    let fx = fixture();
+    let c = classifier(&fx, Arc::new(fx.store.clone()), Arc::new(fx.store.clone()));
+    let r = report(61, "GZP", "अभी मंडी के पास दो लोग कट्टा लेकर घूम रहे हैं, धमकी दे रहे हैं", T0);
+    let job = submit(&fx, &r, "p1:x").await;
+    c.classify(&job, T0 + 5).await.expect("classify");
+    let who = Pseudonym::new("p1:x".into());
+    assert_eq!(
+        fx.store.informant_fingerprints(&who, 0, 10).await.expect("read").len(),
+        1
+    );
+    assert_eq!(
+        fx.store.forget_fingerprints(T0).await.expect("forget"),
+        0,
+        "still inside the window"
+    );
+    let later = T0 + FINGERPRINT_RETENTION_SECS + 1;
+    assert_eq!(
+        fx.store
+            .forget_fingerprints(later - FINGERPRINT_RETENTION_SECS)
+            .await
+            .expect("forget"),
+        1
+    );
+    assert!(
+        fx.store
+            .informant_fingerprints(&who, 0, 10)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    assert!(fx.store.fingerprints("GZP", 0, 10).await.expect("read").is_empty());
+    assert!(
+        TriageStore::assessment(&fx.store, &r.id).await.expect("read").is_some(),
+        "the assessment stays with the report"
+    );
+
+    // Purged (a spurious verdict's retention ran out): its alert goes with it.
+    let escalation = Escalation {
+        reports: Arc::new(fx.store.clone()),
+        triage: Arc::new(fx.store.clone()),
+        queue: Arc::new(fx.store.clone()),
+        range: Arc::new(RangeConfig::default_range().expect("range")),
+        after: 60,
+    };
+    fx.store.purge_report(&r.id).await.expect("purge");
+    assert!(TriageStore::assessment(&fx.store, &r.id).await.expect("read").is_none());
+    assert!(
+        fx.store
+            .unacknowledged_alerts(later, 10)
+            .await
+            .expect("alerts")
+            .is_empty()
+    );
+    assert_eq!(escalation.run(later).await.expect("run"), 0);
 }

@@ -27,6 +27,9 @@ use std::sync::Arc;
 
 /// Reports within this long before a report are compared with it.
 pub const DUPLICATE_WINDOW_SECS: i64 = 14 * 86_400;
+/// How long a fingerprint is kept: the window, and a day for reports classified late.
+/// (It holds the informant's pseudonym; nothing needs it after that.)
+pub const FINGERPRINT_RETENTION_SECS: i64 = DUPLICATE_WINDOW_SECS + 86_400;
 /// Most earlier reports of a district compared with a new one.
 pub const DUPLICATE_CANDIDATES: usize = 500;
 /// How long classification waits for a report's pictures to reach the vault (their

@@ -36,13 +36,17 @@ impl Escalation {
     pub async fn run(&self, now: i64) -> Result<usize, EscalationError> {
         let due = self.triage.unacknowledged_alerts(now - self.after, BATCH).await?;
         let mut escalated = 0;
-        for id in due {
+        for alert in due {
+            let id = alert.report_id.clone();
             let (Some(stored), Some(report)) = (self.triage.assessment(&id).await?, self.reports.get(&id).await?)
             else {
+                // Purged meanwhile: the alert must not hold back newer ones.
+                self.triage.dismiss_alert(&alert).await?;
                 continue;
             };
             let mut assessment = stored.assessment.clone();
             if assessment.acknowledged_at.is_some() || assessment.escalated_at.is_some() {
+                self.triage.dismiss_alert(&alert).await?;
                 continue;
             }
             assessment.escalated_at = Some(now);

@@ -15,7 +15,9 @@ pub mod pacing;
 mod statuses;
 
 pub use casework::{Asked, Casework, CaseworkError, StatusChanged};
-pub use classifier::{Classified, Classifier, ClassifierError, add_count, alert_jobs, cell, local_day};
+pub use classifier::{
+    Classified, Classifier, ClassifierError, FINGERPRINT_RETENTION_SECS, add_count, alert_jobs, cell, local_day,
+};
 pub use escalation::{DEFAULT_ESCALATE_AFTER_SECS, Escalation, EscalationError};
 pub use filter::{FilterError, LearnedFilter};
 pub use intake::{Intake, IntakeError, IntakePorts, MessageOutcome};

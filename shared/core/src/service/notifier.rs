@@ -999,7 +999,10 @@ mod tests {
         assert_eq!(OutboundWork::from(reply()).group(), "p1:abc");
         // Written as work (one schema number for both kinds), an alert reads back the same.
         let as_work = Envelope::of(&OutboundWork::from(alert())).expect("encodes");
-        assert_eq!(open_job::<OutboundWork>(&as_work.body), Ok(OutboundWork::Alert(alert())));
+        assert_eq!(
+            open_job::<OutboundWork>(&as_work.body),
+            Ok(OutboundWork::Alert(alert()))
+        );
         assert_eq!((as_work.group, as_work.dedupe_key), (a.group, a.dedupe_key));
         assert!(open_job::<OutboundWork>(r#"{"office":"JNP"}"#).is_err_and(|e| e.is_fatal()));
     }
