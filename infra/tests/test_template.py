@@ -1041,8 +1041,12 @@ TABLE_BREAKAGES: dict[str, tuple[Mutation, str]] = {
         ),
         "AggregatesTable is not {'hash': ('pk', 'S'), 'range': ('sk', 'S')}",
     ),
-    "triage table with a TTL the crate does not set": (
-        lambda t: props(t, "TriageTable").update(TimeToLiveSpecification={"AttributeName": "expires_at", "Enabled": True}),
+    "triage table without the TTL its fingerprints expire by": (
+        lambda t: props(t, "TriageTable").pop("TimeToLiveSpecification"),
+        "TriageTable is not {'hash': ('pk', 'S'), 'range': ('sk', 'S')}",
+    ),
+    "triage table with a TTL on another attribute": (
+        lambda t: props(t, "TriageTable").update(TimeToLiveSpecification={"AttributeName": "ttl", "Enabled": True}),
         "TriageTable is not {'hash': ('pk', 'S'), 'range': ('sk', 'S')}",
     ),
     "triage table deleted with the stack": (
