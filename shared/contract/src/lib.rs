@@ -478,6 +478,8 @@ fn idle_conversation(last: i64, draft: Option<ReportId>) -> Conversation {
             via_poster: false,
             started_at: last,
             guard_fired: vec![],
+            guard_reviewed: 0,
+            place_reviewed: false,
         }),
         last_inbound_at: Some(last),
         ..Conversation::default()

@@ -180,10 +180,15 @@ guard-remove-btn = Remove it
 guard-keep-btn = Keep it
 guard-removed = That message was removed from your report.
 guard-kept = The message stays in your report.
-kw-remove = remove, remove it, delete, delete it, drop
-kw-keep = keep, keep it
+kw-remove = remove, remove it, delete, delete it, drop, remove please, delete that, delete this, yes, yes remove
+kw-keep = keep, keep it, no, no keep it, leave it
 answer-received = Thank you. Your answer was added to report {$code}. You can send more (text, photo, voice), or send "menu".
 officer-feedback = Update on your report {$code} from the police: {$note}
 officer-question = The police have a question about your report {$code}: {$question}
     Reply here to answer (text, photo or voice). Please do not share your name or number.
 status-news = News of your report {$code}: {$status}. Thank you for helping the police.
+guard-caption-removed = The words under the photo were removed; the photo stays in your report.
+guard-answer-warning = ⚠️ Your answer seems to contain your {$kinds}. The police must not be able to tell who you are. Send it as it is, or not at all (you can write it again without that)?
+guard-send-btn = Send as it is
+guard-dont-send-btn = Don't send
+guard-answer-dropped = Your answer was not sent. You can write it again without the detail that could identify you.

@@ -180,10 +180,15 @@ guard-remove-btn = हटा दें
 guard-keep-btn = रहने दें
 guard-removed = वह संदेश आपकी रिपोर्ट से हटा दिया गया।
 guard-kept = संदेश आपकी रिपोर्ट में रहेगा।
-kw-remove = हटाओ, हटा दो, हटा दें, मिटाओ, hatao, hata do, mitao, remove
-kw-keep = रखो, रहने दो, रहने दें, रख लो, rakho, rehne do, rahne do, rakh lo, keep
+kw-remove = हटाओ, हटा दो, हटा दें, मिटाओ, hatao, hata do, mitao, remove, हटा दीजिए, मिटा दो, mita do, hata dijiye, हाँ, हां, haan, han
+kw-keep = रखो, रहने दो, रहने दें, रख लो, rakho, rehne do, rahne do, rakh lo, keep, नहीं, nahi, nahin, rehne dijiye
 answer-received = धन्यवाद। आपका जवाब रिपोर्ट {$code} में जोड़ दिया गया। आप और भी भेज सकते हैं (लिखकर, फोटो, आवाज़), या "मेनू" भेजें।
 officer-feedback = आपकी रिपोर्ट {$code} पर पुलिस की जानकारी: {$note}
 officer-question = आपकी रिपोर्ट {$code} के बारे में पुलिस का एक सवाल है: {$question}
     जवाब देने के लिए यहीं लिखें (लिखकर, फोटो या आवाज़)। कृपया अपना नाम या नंबर न बताएँ।
 status-news = आपकी रिपोर्ट {$code} की खबर: {$status}। पुलिस की मदद के लिए धन्यवाद।
+guard-caption-removed = फोटो के नीचे लिखे शब्द हटा दिए गए; फोटो आपकी रिपोर्ट में रहेगी।
+guard-answer-warning = ⚠️ आपके जवाब में आपका {$kinds} लगता है। पुलिस को यह पता नहीं चलना चाहिए कि आप कौन हैं। इसे ऐसे ही भेजें, या बिल्कुल न भेजें (आप इसे उसके बिना फिर से लिख सकते हैं)?
+guard-send-btn = ऐसे ही भेजें
+guard-dont-send-btn = न भेजें
+guard-answer-dropped = आपका जवाब नहीं भेजा गया। आप उसे पहचान बताने वाली बात के बिना फिर से लिख सकते हैं।

@@ -181,10 +181,15 @@ guard-remove-btn = ہٹا دیں
 guard-keep-btn = رہنے دیں
 guard-removed = وہ پیغام آپ کی رپورٹ سے ہٹا دیا گیا۔
 guard-kept = پیغام آپ کی رپورٹ میں رہے گا۔
-kw-remove = ہٹاؤ, ہٹا دو, ہٹا دیں, مٹاؤ, hatao, hata do, remove
-kw-keep = رکھو, رہنے دو, رہنے دیں, rakho, rehne do, keep
+kw-remove = ہٹاؤ, ہٹا دو, ہٹا دیں, مٹاؤ, hatao, hata do, remove, ہٹا دیجیے, مٹا دو, mita do, ہاں, haan
+kw-keep = رکھو, رہنے دو, رہنے دیں, rakho, rehne do, keep, نہیں, nahi, rehne dijiye
 answer-received = شکریہ۔ آپ کا جواب رپورٹ {$code} میں شامل کر دیا گیا۔ آپ اور بھی بھیج سکتے ہیں (لکھ کر، تصویر، آواز)، یا "مینو" بھیجیں۔
 officer-feedback = آپ کی رپورٹ {$code} پر پولیس کی اطلاع: {$note}
 officer-question = آپ کی رپورٹ {$code} کے بارے میں پولیس کا ایک سوال ہے: {$question}
     جواب دینے کے لیے یہیں لکھیں (لکھ کر، تصویر یا آواز)۔ براہ کرم اپنا نام یا نمبر نہ بتائیں۔
 status-news = آپ کی رپورٹ {$code} کی خبر: {$status}۔ پولیس کی مدد کا شکریہ۔
+guard-caption-removed = تصویر کے نیچے لکھے الفاظ ہٹا دیے گئے؛ تصویر آپ کی رپورٹ میں رہے گی۔
+guard-answer-warning = ⚠️ آپ کے جواب میں آپ کا {$kinds} لگتا ہے۔ پولیس کو یہ پتہ نہیں چلنا چاہیے کہ آپ کون ہیں۔ اسے ایسے ہی بھیجیں، یا بالکل نہ بھیجیں (آپ اسے اس کے بغیر دوبارہ لکھ سکتے ہیں)؟
+guard-send-btn = ایسے ہی بھیجیں
+guard-dont-send-btn = نہ بھیجیں
+guard-answer-dropped = آپ کا جواب نہیں بھیجا گیا۔ آپ اسے شناخت ظاہر کرنے والی بات کے بغیر دوبارہ لکھ سکتے ہیں۔

@@ -256,12 +256,12 @@ impl<'a> Engine<'a> {
         if poster.is_some() || self.kw("kw-greeting", text) {
             return self.greet();
         }
-        if self.answering() {
-            return self.attach_answer(clip(text, MAX_TEXT_CHARS), None);
-        }
         if let Some((id, title)) = self.typed_option(text) {
             // The citizen typed an option's number or its title: the same as a tap.
             return self.on_choice(&id, &title);
+        }
+        if self.answering() && !self.kw("kw-new", text) {
+            return self.attach_answer(clip(text, MAX_TEXT_CHARS), None);
         }
         self.answer(Answer::Typed(text));
     }
@@ -269,12 +269,24 @@ impl<'a> Engine<'a> {
     /// Whether the informant's message answers an officer's question: one is open, and
     /// no report is being written (a draft's words belong to the draft).
     fn answering(&self) -> bool {
-        self.conv.lang.is_some() && self.conv.stage == Stage::Idle && !self.conv.questions.is_empty()
+        self.conv.lang.is_some()
+            && matches!(self.conv.stage, Stage::Idle | Stage::Menu)
+            && !self.conv.questions.is_empty()
     }
 
     /// Attaches the message to the newest open question's report, and thanks the
-    /// informant.
+    /// informant; an answer that seems to identify them is held until they say.
     fn attach_answer(&mut self, text: String, media: Option<(String, MediaKind, String, Option<String>)>) {
+        let found = self_disclosures(&text);
+        if !found.is_empty() {
+            self.conv.held_answer = Some(HeldAnswer { text, media });
+            self.go(Stage::ConfirmAnswer);
+            return self.prompt();
+        }
+        self.send_answer(text, media);
+    }
+
+    fn send_answer(&mut self, text: String, media: Option<(String, MediaKind, String, Option<String>)>) {
         let now = self.ctx.now;
         let Some(question) = self.conv.questions.last_mut() else {
             return self.prompt();
@@ -501,7 +513,8 @@ impl<'a> Engine<'a> {
                 }
                 Answer::Action(_) => false,
             },
-            Stage::ConfirmDisclosure { item } => self.at_disclosure(answer, usize::from(item)),
+            Stage::ConfirmDisclosure { item } => self.at_disclosure(answer, item),
+            Stage::ConfirmAnswer => self.at_held_answer(answer),
         };
         if !handled {
             self.say(self.t("not-understood"));
@@ -585,6 +598,8 @@ impl<'a> Engine<'a> {
             when: None,
             started_at: self.ctx.now,
             guard_fired: vec![],
+            guard_reviewed: 0,
+            place_reviewed: false,
         }
     }
 
@@ -596,6 +611,10 @@ impl<'a> Engine<'a> {
 
     /// Goes to the first unanswered question of the draft (all answered: the summary).
     fn resume(&mut self) {
+        if let Some(item) = self.flagged() {
+            self.go(Stage::ConfirmDisclosure { item });
+            return self.prompt();
+        }
         let next = match &self.conv.draft {
             None => Stage::Menu,
             Some(d) if d.district.is_none() => Stage::ChooseDistrict { page: 0 },
@@ -824,17 +843,50 @@ impl<'a> Engine<'a> {
         true
     }
 
-    /// The answer to the self-disclosure guard's question about draft item `item`.
-    fn at_disclosure(&mut self, answer: Answer<'_>, item: usize) -> bool {
+    /// The next of the informant's own words (a draft item, a caption, the typed place)
+    /// the guard has not looked at that seems to identify them, if any; the rest is
+    /// marked looked at. Only once a language is chosen: the warning must be understood.
+    fn flagged(&mut self) -> Option<u16> {
+        self.conv.lang?;
+        let draft = self.conv.draft.as_mut()?;
+        while usize::from(draft.guard_reviewed) < draft.items.len() {
+            let words = match &draft.items[usize::from(draft.guard_reviewed)] {
+                DetailItem::Text { body, .. } => Some(body.as_str()),
+                DetailItem::Media { caption, .. } => caption.as_deref(),
+            };
+            let found = words.map_or_else(Vec::new, self_disclosures);
+            if !found.is_empty() {
+                note_fired(&mut draft.guard_fired, found);
+                return Some(draft.guard_reviewed);
+            }
+            draft.guard_reviewed = draft.guard_reviewed.saturating_add(1);
+        }
+        if !draft.place_reviewed {
+            let found = match &draft.place {
+                Some(IncidentPlace::Typed { text }) => self_disclosures(text),
+                _ => vec![],
+            };
+            if !found.is_empty() {
+                note_fired(&mut draft.guard_fired, found);
+                return Some(PLACE_ITEM);
+            }
+            draft.place_reviewed = true;
+        }
+        None
+    }
+
+    /// The answer to the self-disclosure guard's question about draft item `item` (or
+    /// the typed place).
+    fn at_disclosure(&mut self, answer: Answer<'_>, item: u16) -> bool {
         let drop = match answer {
             Answer::Action("guard:drop") => true,
             Answer::Action("guard:keep") => false,
             Answer::Action(_) => return false,
             Answer::Typed(t) if self.kw("kw-remove", t) => true,
             Answer::Typed(t) if self.kw("kw-keep", t) => false,
-            Answer::Typed(text) => {
-                // More words rather than an answer: the flagged message stays, and
-                // these words are details too (the guard looks at them in turn).
+            Answer::Typed(text) if item != PLACE_ITEM => {
+                // More words rather than an answer: kept as details too; the guard
+                // asks about the flagged message again, then about these in turn.
                 self.go(Stage::Details);
                 self.on_evidence(DetailItem::Text {
                     body: clip(text, MAX_TEXT_CHARS),
@@ -842,17 +894,64 @@ impl<'a> Engine<'a> {
                 });
                 return true;
             }
+            Answer::Typed(_) => return false,
         };
-        if drop {
-            let draft = self.draft_mut();
-            if item < draft.items.len() {
-                draft.items.remove(item);
+        let draft = self.draft_mut();
+        let said = if item == PLACE_ITEM {
+            if drop {
+                draft.place = None;
+                draft.place_answered = false;
             }
-            self.say(self.t("guard-removed"));
+            draft.place_reviewed = !drop;
+            if drop { "guard-removed" } else { "guard-kept" }
         } else {
-            self.say(self.t("guard-kept"));
-        }
+            let index = usize::from(item);
+            draft.guard_reviewed = item.saturating_add(1);
+            match draft.items.get_mut(index) {
+                Some(DetailItem::Media { caption, .. }) if drop => {
+                    // The picture is evidence; the words under it were the risk.
+                    *caption = None;
+                    "guard-caption-removed"
+                }
+                Some(DetailItem::Text { .. }) if drop => {
+                    draft.items.remove(index);
+                    draft.guard_reviewed = item;
+                    "guard-removed"
+                }
+                Some(_) => "guard-kept",
+                // Nothing there (a stale question): nothing to remove.
+                None => "guard-kept",
+            }
+        };
+        self.say(self.t(said));
         self.resume();
+        true
+    }
+
+    /// The answer to the guard's question about a held answer to an officer.
+    fn at_held_answer(&mut self, answer: Answer<'_>) -> bool {
+        let send = match answer {
+            Answer::Action("guard:drop") => false,
+            Answer::Action("guard:keep") => true,
+            Answer::Action(_) => return false,
+            Answer::Typed(t) if self.kw("kw-remove", t) => false,
+            Answer::Typed(t) if self.kw("kw-keep", t) => true,
+            Answer::Typed(text) => {
+                // Other words: a new answer, which replaces the held one.
+                self.conv.held_answer = None;
+                self.go(Stage::Idle);
+                self.attach_answer(clip(text, MAX_TEXT_CHARS), None);
+                return true;
+            }
+        };
+        let held = self.conv.held_answer.take();
+        self.go(Stage::Idle);
+        match held {
+            Some(held) if send => self.send_answer(held.text, held.media),
+            _ => self.replies.push(Reply::Text {
+                body: self.t("guard-answer-dropped"),
+            }),
+        }
         true
     }
 
@@ -894,10 +993,6 @@ impl<'a> Engine<'a> {
                 mime_type: mime_type.clone(),
             });
         }
-        let own_words = match &item {
-            DetailItem::Text { body, .. } => Some(body.clone()),
-            DetailItem::Media { caption, .. } => caption.clone(),
-        };
         let draft = self.draft_mut();
         draft.items.push(item);
         let count = draft.items.len() as i64;
@@ -913,22 +1008,14 @@ impl<'a> Engine<'a> {
             // Document properties (author names) cannot be removed; say so at once.
             ack = format!("{ack}\n\n{}", self.t("document-warning"));
         }
-        let disclosed = own_words.map_or_else(Vec::new, |w| self_disclosures(&w));
-        if !disclosed.is_empty() {
-            // The self-disclosure guard: warn now, and offer to take the message out
+        if let Some(flagged) = self.flagged() {
+            // The self-disclosure guard: warn now, and offer to take the words out
             // before anything is submitted.
-            let draft = self.draft_mut();
-            for kind in disclosed {
-                if !draft.guard_fired.contains(&kind) {
-                    draft.guard_fired.push(kind);
-                }
-            }
-            let item = u16::try_from(draft.items.len() - 1).unwrap_or(u16::MAX);
             if !had_draft {
                 self.say(self.t("free-text-kept"));
             }
             self.say(ack);
-            self.go(Stage::ConfirmDisclosure { item });
+            self.go(Stage::ConfirmDisclosure { item: flagged });
             return self.prompt();
         }
         if self.conv.stage == Stage::Details {
@@ -1003,6 +1090,7 @@ impl<'a> Engine<'a> {
         let draft = self.draft_mut();
         draft.place = place;
         draft.place_answered = true;
+        draft.place_reviewed = false;
         self.resume();
         true
     }
@@ -1158,4 +1246,16 @@ fn language_named(text: &str) -> Option<Lang> {
         .iter()
         .find(|(_, words)| words.iter().any(|w| fold_key(w) == folded))
         .map(|(lang, _)| *lang)
+}
+
+/// Adds the kinds the guard found to those it fired for, each once.
+fn note_fired(
+    fired: &mut Vec<crate::triage::disclosure::Disclosure>,
+    found: Vec<crate::triage::disclosure::Disclosure>,
+) {
+    for kind in found {
+        if !fired.contains(&kind) {
+            fired.push(kind);
+        }
+    }
 }

@@ -60,6 +60,9 @@ pub struct Conversation {
     /// answer (newest last). (Omitted when empty, like `draft_expired`.)
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub questions: Vec<OpenQuestion>,
+    /// An answer the guard held back (see [`Stage::ConfirmAnswer`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_answer: Option<HeldAnswer>,
 }
 
 /// An officer's question waiting for the informant's answer.
@@ -213,6 +216,9 @@ pub enum Stage {
     ConfirmDisclosure {
         item: u16,
     },
+    /// An answer to an officer's question seemed to identify its writer: send it as it
+    /// is, or drop it? (The answer waits in [`Conversation::held_answer`].)
+    ConfirmAnswer,
 }
 
 impl Stage {
@@ -259,6 +265,29 @@ pub struct Draft {
     /// officers see that it fired, never what it matched).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guard_fired: Vec<crate::triage::disclosure::Disclosure>,
+    /// How many of `items` the guard has looked at (the rest it looks at next).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub guard_reviewed: u16,
+    /// Whether the guard has looked at the typed place.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub place_reviewed: bool,
+}
+
+fn is_zero(n: &u16) -> bool {
+    *n == 0
+}
+
+/// The guard's item number for the typed place (not one of the draft's items).
+pub const PLACE_ITEM: u16 = u16::MAX;
+
+/// An answer to an officer's question, held until the informant says whether to send
+/// it as it is: the guard saw an identifying detail in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldAnswer {
+    pub text: String,
+    /// A photo, voice note, video or document sent with it: (media key, kind, WhatsApp
+    /// media id, MIME type). Not fetched until the answer is sent.
+    pub media: Option<(String, MediaKind, String, Option<String>)>,
 }
 
 impl Draft {
@@ -511,6 +540,9 @@ impl Conversation {
     pub fn check(&self, range: &RangeConfig) -> Result<(), String> {
         if self.stage.needs_draft() && self.draft.is_none() {
             return Err(format!("{:?} without a draft", self.stage));
+        }
+        if (self.stage == Stage::ConfirmAnswer) != self.held_answer.is_some() {
+            return Err("a held answer belongs with its question, and only there".into());
         }
         let needs_lang = !matches!(self.stage, Stage::Idle | Stage::ChooseLanguage);
         if needs_lang && self.lang.is_none() {

@@ -1,11 +1,11 @@
 //! Rendering prompts: every menu the bot shows, in the citizen's language and within
 //! WhatsApp's limits.
 
-use super::model::{Choice, Conversation, Draft, Reply, Row, Stage, StepContext, limits};
+use super::model::{Choice, Conversation, Draft, PLACE_ITEM, Reply, Row, Stage, StepContext, limits};
 use crate::Lang;
 use crate::i18n::{Arg, Catalog};
 use crate::ids::ReferenceCode;
-use crate::report::{DetailItem, IncidentTime, ReportStatus, StationChoice};
+use crate::report::{DetailItem, IncidentPlace, IncidentTime, ReportStatus, StationChoice};
 use crate::text::clip;
 use crate::triage::disclosure::self_disclosures;
 use std::ops::Range;
@@ -131,15 +131,25 @@ impl Ui<'_> {
                 body: join(self.status_prompt(conv)),
             },
             (Stage::ConfirmDisclosure { item }, Some(d)) => Reply::Buttons {
-                body: clip(
-                    &join(self.disclosure_warning(d, usize::from(*item))),
-                    limits::BUTTON_BODY,
-                ),
+                body: clip(&join(self.disclosure_warning(d, *item)), limits::BUTTON_BODY),
                 buttons: vec![
                     self.button("guard:drop", "guard-remove-btn"),
                     self.button("guard:keep", "guard-keep-btn"),
                 ],
             },
+            (Stage::ConfirmAnswer, _) => {
+                let words = conv.held_answer.as_ref().map_or("", |h| h.text.as_str());
+                Reply::Buttons {
+                    body: clip(
+                        &join(self.kinds_message("guard-answer-warning", words)),
+                        limits::BUTTON_BODY,
+                    ),
+                    buttons: vec![
+                        self.button("guard:keep", "guard-send-btn"),
+                        self.button("guard:drop", "guard-dont-send-btn"),
+                    ],
+                }
+            }
             // A report stage without a draft cannot be stored (`Conversation::check`);
             // should one appear, the menu is the safe way out.
             (_, None) => self.menu(conv, join),
@@ -147,20 +157,32 @@ impl Ui<'_> {
     }
 
     /// The self-disclosure guard's warning, naming the kinds of detail it saw in the
-    /// draft's item `item`.
-    fn disclosure_warning(&self, draft: &Draft, item: usize) -> String {
-        let words = match draft.items.get(item) {
-            Some(DetailItem::Text { body, .. }) => body.as_str(),
-            Some(DetailItem::Media { caption, .. }) => caption.as_deref().unwrap_or(""),
-            None => "",
+    /// draft's item `item` (its text or caption) or, for [`PLACE_ITEM`], the typed place.
+    fn disclosure_warning(&self, draft: &Draft, item: u16) -> String {
+        let words = if item == PLACE_ITEM {
+            match &draft.place {
+                Some(IncidentPlace::Typed { text }) => text.as_str(),
+                _ => "",
+            }
+        } else {
+            match draft.items.get(usize::from(item)) {
+                Some(DetailItem::Text { body, .. }) => body.as_str(),
+                Some(DetailItem::Media { caption, .. }) => caption.as_deref().unwrap_or(""),
+                None => "",
+            }
         };
+        self.kinds_message("guard-warning", words)
+    }
+
+    /// A guard message naming the kinds of identifying detail in `words`.
+    fn kinds_message(&self, key: &str, words: &str) -> String {
         let kinds: Vec<String> = self_disclosures(words)
             .into_iter()
             .map(|k| self.t(&format!("guard-kind-{}", k.as_str())))
             .collect();
         self.ctx
             .catalog
-            .text(self.lang, "guard-warning", &[("kinds", Arg::Str(&kinds.join(", ")))])
+            .text(self.lang, key, &[("kinds", Arg::Str(&kinds.join(", ")))])
     }
 
     fn menu(&self, conv: &Conversation, join: impl Fn(String) -> String) -> Reply {

@@ -782,6 +782,9 @@ fn more_words_at_the_guard_question_are_details_not_a_wrong_answer() {
     chat.text("the shop is near the temple");
     let draft = chat.conv.draft.as_ref().expect("draft");
     assert_eq!(draft.items.len(), 2, "both kept");
+    // The question about the flagged message stands until it is answered.
+    assert_eq!(chat.conv.stage, Stage::ConfirmDisclosure { item: 0 });
+    chat.text("keep it");
     assert_eq!(chat.conv.stage, Stage::Details);
 }
 
@@ -872,4 +875,142 @@ fn while_writing_a_report_words_belong_to_the_draft() {
     chat.text("a new tip about the same lane");
     assert!(!chat.effects.iter().any(|e| matches!(e, Effect::AttachAnswer { .. })));
     assert_eq!(chat.conv.draft.as_ref().map(|d| d.items.len()), Some(1));
+}
+
+#[test]
+fn the_guard_also_reads_a_first_message_a_free_tip_and_a_typed_place() {
+    // Typed before any language was chosen: warned once the language is known.
+    let mut chat = Chat::new();
+    chat.text("Liquor is sold behind the school every night, call me on 9876543210");
+    chat.tap("lang:en");
+    assert!(
+        matches!(chat.conv.stage, Stage::ConfirmDisclosure { item: 0 }),
+        "{:?}",
+        chat.conv.stage
+    );
+    chat.tap("guard:drop");
+    assert!(chat.conv.draft.as_ref().is_some_and(|d| d.items.is_empty()));
+
+    // A free tip typed at the menu.
+    let mut chat = Chat::new();
+    chat.text("Hello");
+    chat.tap("lang:en");
+    chat.text("I am Ramesh Yadav and I saw them selling smack near the bus stand");
+    assert!(
+        matches!(chat.conv.stage, Stage::ConfirmDisclosure { .. }),
+        "{:?}",
+        chat.conv.stage
+    );
+    chat.tap("guard:keep");
+    assert_eq!(chat.conv.draft.as_ref().map(|d| d.items.len()), Some(1));
+
+    // A typed place: removed, the place is asked again.
+    let mut chat = Chat::new();
+    at_details(&mut chat);
+    chat.text("Liquor is sold behind the school");
+    chat.tap("done");
+    chat.text("my house, near the school, mob 9876543210");
+    assert!(
+        matches!(chat.conv.stage, Stage::ConfirmDisclosure { item: PLACE_ITEM }),
+        "{:?}",
+        chat.conv.stage
+    );
+    chat.tap("guard:drop");
+    assert_eq!(chat.conv.stage, Stage::AskLocation);
+    assert!(chat.conv.draft.as_ref().is_some_and(|d| d.place.is_none()));
+}
+
+#[test]
+fn two_flagged_messages_are_each_asked_about_and_a_caption_goes_alone() {
+    let mut chat = Chat::new();
+    at_details(&mut chat);
+    chat.text("my number is 9876543210");
+    // Another message before answering: it is kept as a detail and asked about in turn.
+    chat.text("my email is me@example.com");
+    assert!(
+        matches!(chat.conv.stage, Stage::ConfirmDisclosure { item: 0 }),
+        "{:?}",
+        chat.conv.stage
+    );
+    chat.tap("guard:drop");
+    assert!(
+        matches!(chat.conv.stage, Stage::ConfirmDisclosure { item: 0 }),
+        "the second, now first"
+    );
+    chat.tap("guard:drop");
+    assert_eq!(chat.conv.stage, Stage::Details);
+    assert!(
+        chat.conv.draft.as_ref().is_some_and(|d| d.items.is_empty()),
+        "both removed"
+    );
+
+    chat.send(InboundContent::Media {
+        kind: MediaKind::Photo,
+        wa_media_id: "m1".into(),
+        mime_type: Some("image/jpeg".into()),
+        caption: Some("this is me, Ramesh, call 9876543210".into()),
+    });
+    assert!(matches!(chat.conv.stage, Stage::ConfirmDisclosure { item: 0 }));
+    chat.tap("guard:drop");
+    let items = &chat.conv.draft.as_ref().expect("draft").items;
+    assert!(
+        matches!(items.as_slice(), [DetailItem::Media { caption: None, .. }]),
+        "the photo stays, its caption goes: {items:?}"
+    );
+}
+
+#[test]
+fn an_answer_that_identifies_its_writer_is_held_until_they_say() {
+    let mut chat = Chat::new();
+    chat.text("Hello");
+    chat.tap("lang:en");
+    chat.conv.stage = Stage::Idle;
+    let report_id = open_question(&mut chat);
+    chat.text("My name is Ramesh, call me on 9876543210");
+    assert_eq!(chat.conv.stage, Stage::ConfirmAnswer);
+    assert!(
+        !chat.effects.iter().any(|e| matches!(e, Effect::AttachAnswer { .. })),
+        "nothing reaches the police yet"
+    );
+    // "2" is the second button: don't send.
+    chat.text("2");
+    assert!(!chat.effects.iter().any(|e| matches!(e, Effect::AttachAnswer { .. })));
+    assert!(chat.conv.held_answer.is_none());
+    // Sent as it is when they say so; a photo with it is fetched only then.
+    chat.conv.stage = Stage::Idle;
+    chat.send(InboundContent::Media {
+        kind: MediaKind::Photo,
+        wa_media_id: "m2".into(),
+        mime_type: None,
+        caption: Some("my number 9876543210".into()),
+    });
+    assert!(!chat.effects.iter().any(|e| matches!(e, Effect::FetchMedia { .. })));
+    chat.tap("guard:keep");
+    assert!(
+        chat.effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchMedia { report_id: r, .. } if *r == report_id))
+    );
+    assert!(chat.effects.iter().any(|e| matches!(e, Effect::AttachAnswer { .. })));
+}
+
+#[test]
+fn with_a_question_open_a_new_report_or_a_menu_option_is_still_what_it_says() {
+    let mut chat = Chat::new();
+    chat.text("Hello");
+    chat.tap("lang:en");
+    chat.conv.stage = Stage::Idle;
+    open_question(&mut chat);
+    chat.text("new report");
+    assert!(chat.conv.draft.is_some(), "a new report was started");
+    assert!(!chat.effects.iter().any(|e| matches!(e, Effect::AttachAnswer { .. })));
+    // After "hi" (the menu), a sentence still answers the question.
+    let mut chat = Chat::new();
+    chat.text("Hello");
+    chat.tap("lang:en");
+    open_question(&mut chat);
+    chat.text("hi");
+    chat.text("The car was a white Bolero with a broken light");
+    assert!(chat.effects.iter().any(|e| matches!(e, Effect::AttachAnswer { .. })));
+    assert!(chat.conv.draft.is_none());
 }
