@@ -69,6 +69,7 @@ async fn thread_job(h: &Harness, to: &Informant, id: &str, text: &str, now: i64)
         delivery: Some(DeliveryState::Queued),
         delivery_at: Some(now),
         as_template: false,
+        probes_confirmed: vec![],
     };
     h.server.store.append(&entry).await.expect("append");
     let thread = ThreadRef {

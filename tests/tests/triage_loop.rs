@@ -123,7 +123,7 @@ async fn locally_from_a_p1_report_to_action_taken_through_the_window() {
     let other = Officer::from_claims("sp-jaunpur", "[district]", Some("JNP"), None).expect("officer");
     assert!(
         casework
-            .send_feedback(&other, &report.id, "hello", clock.now())
+            .send_feedback(&other, &report.id, "hello", false, clock.now())
             .await
             .is_err(),
         "another district cannot reach the informant"
@@ -131,7 +131,13 @@ async fn locally_from_a_p1_report_to_action_taken_through_the_window() {
 
     // Inside the 24-hour window: free-form messages.
     casework
-        .send_feedback(&sp, &report.id, "A team has been sent to the mandi.", clock.now())
+        .send_feedback(
+            &sp,
+            &report.id,
+            "A team has been sent to the mandi.",
+            false,
+            clock.now(),
+        )
         .await
         .expect("feedback");
     let got = citizen.expect(1).await;
@@ -175,7 +181,7 @@ async fn locally_from_a_p1_report_to_action_taken_through_the_window() {
     // A day and more later: the window has closed; templates carry the words.
     clock.advance(DAY + 3600);
     casework
-        .send_feedback(&sp, &report.id, "Two arrests were made.", clock.now())
+        .send_feedback(&sp, &report.id, "Two arrests were made.", false, clock.now())
         .await
         .expect("feedback");
     let got = citizen.expect(1).await;
@@ -413,7 +419,13 @@ mod on_aws {
 
         // Inside the window, free-form; the answer attaches.
         casework
-            .send_feedback(&sp, &report.id, "A team has been sent to the mandi.", clock.now())
+            .send_feedback(
+                &sp,
+                &report.id,
+                "A team has been sent to the mandi.",
+                false,
+                clock.now(),
+            )
             .await
             .expect("feedback");
         casework
@@ -440,7 +452,7 @@ mod on_aws {
         // Outside the window: templates.
         clock.advance(DAY + 3600);
         casework
-            .send_feedback(&sp, &report.id, "Two arrests were made.", clock.now())
+            .send_feedback(&sp, &report.id, "Two arrests were made.", false, clock.now())
             .await
             .expect("feedback");
         casework
@@ -527,4 +539,138 @@ mod on_aws {
         assert!(leaks.is_empty(), "{leaks:?}");
         let _: Option<Value> = None;
     }
+}
+
+/// Officers' actions the review found gaps in: feedback that probes for identity,
+/// news of action taken sent once, and a misconduct report filed under another
+/// category hidden from the station it accuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locally_probing_feedback_repeat_news_and_misconduct_under_another_category() {
+    use satark_core::ports::TriageStore;
+    use tower::ServiceExt;
+    let clock = Arc::new(FixedClock::at(FIXTURE_TIME + 60));
+    let server_clock = clock.clone();
+    let h = Harness::start_with(move |c| c.clock = server_clock).await;
+    let mut citizen = h.citizen("919812345671", "Kamla Devi");
+    for text in [
+        "hi",
+        "english",
+        "new report",
+        "jaunpur",
+        "kerakat",
+        "illicit liquor",
+        "Liquor is sold every night behind the school and the SHO takes money every week to let it run",
+        "done",
+        "skip",
+        "yesterday",
+    ] {
+        citizen.say(text).await;
+        clock.advance(5);
+    }
+    let confirmation = citizen.say("submit").await;
+    let code = reference_in(&text_of(&confirmation[0])).expect("a reference code");
+    let store = h.server.store.clone();
+    let report = store
+        .list_recent(10)
+        .await
+        .expect("reports")
+        .into_iter()
+        .find(|r| r.reference.as_str() == code)
+        .expect("stored");
+    until("the classification", || async {
+        store.assessment(&report.id).await.expect("read").is_some()
+    })
+    .await;
+    let assessment = store
+        .assessment(&report.id)
+        .await
+        .expect("read")
+        .expect("classified")
+        .assessment;
+    assert_eq!(
+        assessment.sensitivity,
+        satark_core::range::Sensitivity::Restricted,
+        "{assessment:?}"
+    );
+
+    // The station the report accuses cannot see it; the district can.
+    let dashboard = satark_http::dashboard::dashboard_router(satark_http::dashboard::DashboardState {
+        reports: Arc::new(store.clone()),
+        range: Arc::new(satark_core::range::RangeConfig::default_range().expect("range")),
+        audit: Arc::new(store.clone()),
+        clock: clock.clone(),
+    });
+    let view = |officer: Officer, path: String| {
+        let dashboard = dashboard.clone();
+        async move {
+            let mut request = axum::http::Request::get(path)
+                .body(axum::body::Body::empty())
+                .expect("request");
+            request.extensions_mut().insert(officer);
+            let response = dashboard.oneshot(request).await.expect("response");
+            let status = response.status().as_u16();
+            let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
+            (status, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    let station = Officer::from_claims("sho-kerakat", "station", Some("JNP"), Some("5")).expect("officer");
+    let sp = Officer::from_claims("sp-jaunpur", "[district]", Some("JNP"), None).expect("officer");
+    let detail = format!("/api/reports/{}", report.id);
+    assert_eq!(
+        view(station.clone(), detail.clone()).await.0,
+        404,
+        "hidden from the station"
+    );
+    let (_, listed) = view(station, "/api/reports".into()).await;
+    assert!(!listed.contains(&code), "not in the station's list either");
+    assert_eq!(view(sp.clone(), detail).await.0, 200);
+
+    let casework = h.casework();
+    // Feedback that asks who the informant is comes back unsent, like a question.
+    let probing = casework
+        .send_feedback(
+            &sp,
+            &report.id,
+            "Thank you. Please share your phone number.",
+            false,
+            clock.now(),
+        )
+        .await
+        .expect("checked");
+    assert!(matches!(probing, Asked::NeedsConfirmation(_)), "{probing:?}");
+    // Sent anyway, the thread records what the check saw.
+    let sent = casework
+        .ask_question(
+            &sp,
+            &report.id,
+            "Can you come to the police station?",
+            true,
+            clock.now(),
+        )
+        .await
+        .expect("asked");
+    let Asked::Sent(entry) = sent else { panic!("{sent:?}") };
+    assert!(!entry.probes_confirmed.is_empty());
+    citizen.expect(1).await;
+    // Action taken, undone, taken again: the informant hears it once.
+    for status in [
+        ReportStatus::ActionTaken,
+        ReportStatus::UnderReview,
+        ReportStatus::ActionTaken,
+    ] {
+        casework
+            .set_status(&sp, &report.id, status, clock.now())
+            .await
+            .expect("status");
+        clock.advance(60);
+    }
+    citizen.expect(1).await;
+    let news = store
+        .list(&report.id)
+        .await
+        .expect("thread")
+        .into_iter()
+        .filter(|e| e.kind == ThreadKind::StatusNews)
+        .count();
+    assert_eq!(news, 1);
 }

@@ -540,6 +540,22 @@ impl ReportStore for DynamoStore {
             .transpose()
     }
 
+    async fn assessed_sensitivity(&self, id: &ReportId) -> Result<Option<satark_core::range::Sensitivity>, StoreError> {
+        // Written beside the assessment on the report item (see triage.rs).
+        let item = self
+            .get_report_item(report_key(id), crate::triage::triage_attr::SENSITIVITY)
+            .await?;
+        match item
+            .as_ref()
+            .and_then(|i| i.get(crate::triage::triage_attr::SENSITIVITY))
+        {
+            Some(AttributeValue::S(s)) => satark_core::range::Sensitivity::parse(s)
+                .map(Some)
+                .ok_or_else(|| corrupt("report", format!("sensitivity {s}"))),
+            _ => Ok(None),
+        }
+    }
+
     async fn set_status(&self, id: &ReportId, status: ReportStatus, now: i64) -> Result<bool, StoreError> {
         let mut update = self
             .client

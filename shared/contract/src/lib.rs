@@ -717,6 +717,7 @@ pub fn sample_assessment(report: &Report, priority: Priority) -> Assessment {
         verdict: None,
         assigned_station: None,
         assigned_officer: None,
+        action_news_at: None,
     }
 }
 
@@ -724,6 +725,7 @@ fn fingerprint(report: &Report, informant: &Pseudonym, text: u64) -> Fingerprint
     Fingerprint {
         report_id: report.id.clone(),
         district: report.district.clone(),
+        station: Some(3),
         submitted_at: report.submitted_at,
         text: Some(text),
         images: vec!["00ff00ff00ff00ff".into()],

@@ -28,6 +28,7 @@ fn entry(report: &satark_core::ids::ReportId, id: &str, at: i64, delivery: Optio
         delivery,
         delivery_at: delivery.map(|_| at),
         as_template: false,
+        probes_confirmed: vec![],
     }
 }
 

@@ -187,6 +187,9 @@ pub trait ReportStore: Send + Sync {
     /// Who sent the report (a pseudonym), for the classifier's corroboration and for
     /// reaching the informant through their conversation. Never returned to officers.
     async fn informant_of(&self, id: &ReportId) -> Result<Option<Pseudonym>, StoreError>;
+    /// The evidence sensitivity the classifier gave the report (`None` until it is
+    /// classified): what decides, with the category's, who may see it.
+    async fn assessed_sensitivity(&self, id: &ReportId) -> Result<Option<crate::range::Sensitivity>, StoreError>;
     /// Sets a report's status: triage state, kept beside the submission (which never
     /// changes). Closing starts the reply-address retention clock. `false`: no such
     /// report.
@@ -420,6 +423,10 @@ pub struct ThreadEntry {
     /// Whether it went out as a template (the 24-hour window had closed).
     #[serde(default)]
     pub as_template: bool,
+    /// What the identity-probe check saw in an officer's words that the officer chose
+    /// to send anyway: the thread keeps that record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probes_confirmed: Vec<crate::triage::probe::Probe>,
 }
 
 /// The messages of each report's thread, with their delivery state.
@@ -620,6 +627,10 @@ pub trait AggregateStore: Send + Sync {
 pub struct Fingerprint {
     pub report_id: ReportId,
     pub district: String,
+    /// The police station, when the informant chose one: texts alike about two
+    /// stations' areas are two incidents, not one told twice.
+    #[serde(default)]
+    pub station: Option<u16>,
     pub submitted_at: i64,
     /// `None` when the text is too short to compare.
     pub text: Option<u64>,

@@ -1549,10 +1549,14 @@ fn low_stakes_reports_default_to_p3_and_rise() {
         prio_with("violent_crime", "maar peet hui", 1, Some(IncidentTime::Today), 0.1).0,
         Priority::P2
     );
-    // A serious category corroborated becomes P1.
+    // Corroboration raises a low report, but never makes an alert on its own.
     assert_eq!(
         prio_with("violent_crime", "maar peet hui", 3, None, 0.1).0,
-        Priority::P1
+        Priority::P2
+    );
+    assert_eq!(
+        prio_with("illicit_liquor", "gaon me kachi sharab banti hai", 3, None, 0.1).0,
+        Priority::P2
     );
 }
 
@@ -1717,6 +1721,26 @@ fn a_clearly_different_category_is_suggested() {
             suggest(text, chosen).as_deref(),
             Some(want),
             "{text:?} filed as {chosen}"
+        );
+    }
+}
+
+#[test]
+fn misconduct_phrased_as_officers_in_on_it_is_restricted() {
+    let range = satark_core::range::RangeConfig::default_range().expect("range");
+    let liquor = range.category("illicit_liquor").expect("category");
+    for text in [
+        "SHO sahab ko har hafte 5000 milte hain, isliye sharab band nahi hoti",
+        "chowki incharge bhi mila hua hai in logon se",
+        "kotwal ki milibhagat se sharab bikti hai",
+        "police wale hi sharab bikwate hain gaon me",
+        "थाने के सिपाही ही शराब बिकवाते हैं",
+    ] {
+        let (sensitivity, why) = satark_core::triage::priority::sensitivity(liquor, text);
+        assert_eq!(
+            sensitivity,
+            satark_core::range::Sensitivity::Restricted,
+            "{text}: {why:?}"
         );
     }
 }

@@ -10,6 +10,7 @@ use satark_core::ports::{
     AggregateKey, AggregateStore, AuditEntry, AuditLog, ConversationRecord, ConversationStore, DedupeStore, Measure,
     MessageCommit, ReportStore, SealedAddress, StoreError,
 };
+use satark_core::range::Sensitivity;
 use satark_core::records::{decode, encode};
 use satark_core::report::{Report, ReportStatus, StationChoice, Verdict};
 use satark_core::retention::RetentionPolicy;
@@ -486,6 +487,19 @@ impl ReportStore for Store {
             .optional()
         })?;
         Ok(who.map(Pseudonym::new))
+    }
+
+    async fn assessed_sensitivity(&self, id: &ReportId) -> Result<Option<Sensitivity>, StoreError> {
+        let record: Option<String> = self.with(|c| {
+            c.query_row("SELECT record FROM triage WHERE report_id = ?1", [id.as_str()], |r| {
+                r.get(0)
+            })
+            .optional()
+        })?;
+        record
+            .map(|r| decode::<satark_core::triage::Assessment>(&r).map(|a| a.sensitivity))
+            .transpose()
+            .map_err(StoreError::from)
     }
 
     async fn set_verdict(&self, id: &ReportId, verdict: Verdict, now: i64) -> Result<bool, StoreError> {

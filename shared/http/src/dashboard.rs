@@ -72,11 +72,20 @@ async fn list(
     // newest reports (bounded, never the whole table).
     match state.reports.list_recent(MAX_LIST * 5).await {
         Ok(reports) => {
-            let visible: Vec<_> = reports
-                .into_iter()
-                .filter(|r| officer.can_see(r, &state.range))
-                .take(limit)
-                .collect();
+            let mut visible = vec![];
+            for report in reports.into_iter().filter(|r| officer.can_see(r, &state.range)) {
+                if visible.len() == limit {
+                    break;
+                }
+                match may_see(&state, &officer, &report).await {
+                    Ok(true) => visible.push(report),
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "reading a report's sensitivity failed");
+                        return error(StatusCode::SERVICE_UNAVAILABLE, "reports are unavailable, try again");
+                    }
+                }
+            }
             Json(json!({ "reports": visible })).into_response()
         }
         Err(e) => {
@@ -97,8 +106,16 @@ async fn detail(
     let Some(id) = ReportId::parse(&id) else {
         return error(StatusCode::NOT_FOUND, "no such report");
     };
-    match state.reports.get(&id).await {
-        Ok(Some(report)) if officer.can_see(&report, &state.range) => {
+    let report = match state.reports.get(&id).await {
+        Ok(Some(report)) => match may_see(&state, &officer, &report).await {
+            Ok(true) => Ok(Some(report)),
+            Ok(false) => Ok(None),
+            Err(e) => Err(e),
+        },
+        other => other,
+    };
+    match report {
+        Ok(Some(report)) => {
             let entry = AuditEntry {
                 at: state.clock.now(),
                 actor: officer.subject.clone(),
@@ -119,6 +136,27 @@ async fn detail(
             error(StatusCode::SERVICE_UNAVAILABLE, "reports are unavailable, try again")
         }
     }
+}
+
+/// Whether the officer may see the report, by the higher of its category's and the
+/// classifier's sensitivity: a misconduct report filed under another category is
+/// restricted (never shown to a station). Only station officers need the second read.
+async fn may_see(
+    state: &DashboardState,
+    officer: &Officer,
+    report: &satark_core::report::Report,
+) -> Result<bool, satark_core::ports::StoreError> {
+    if !officer.can_see(report, &state.range) {
+        return Ok(false);
+    }
+    if officer.role != satark_core::access::Role::Station {
+        return Ok(true);
+    }
+    // Not classified yet: a station waits, as the sensitivity is not known.
+    let Some(assessed) = state.reports.assessed_sensitivity(&report.id).await? else {
+        return Ok(false);
+    };
+    Ok(officer.can_see_assessed(report, &state.range, Some(assessed)))
 }
 
 /// The audit log, for the range office only (others: 404, as if it did not exist).

@@ -83,11 +83,12 @@ pub struct StatusChanged {
     pub news: Option<ThreadEntry>,
 }
 
-/// What asking a question did.
+/// What sending a question (or feedback) did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Asked {
-    /// The question seems to ask who the informant is: not sent. Asking again with
-    /// `confirmed` sends it anyway (and the thread records that the officer did).
+    /// The words seem to ask who the informant is: not sent. Sending again with
+    /// `confirmed` sends them anyway, and the thread entry records what the check saw
+    /// (`probes_confirmed`).
     NeedsConfirmation(Vec<Probe>),
     Sent(ThreadEntry),
 }
@@ -147,6 +148,7 @@ impl Casework {
         officer_words: &str,
         body: String,
         template: TemplateMessage,
+        probes_confirmed: Vec<Probe>,
         now: i64,
     ) -> Result<(ThreadEntry, Envelope), CaseworkError> {
         let entry_id = self.job_id(match kind {
@@ -167,6 +169,7 @@ impl Casework {
             delivery: Some(DeliveryState::Queued),
             delivery_at: Some(now),
             as_template: false,
+            probes_confirmed,
         };
         self.threads.append(&entry).await?;
         let job = Envelope::of(&OutboundJob {
@@ -220,7 +223,9 @@ impl Casework {
             assessment.acknowledged_at = assessment.acknowledged_at.or(Some(now));
             let mut jobs = vec![];
             let mut news = None;
-            if status == ReportStatus::ActionTaken {
+            // The informant hears of action taken once, however often the status moves.
+            if status == ReportStatus::ActionTaken && assessment.action_news_at.is_none() {
+                assessment.action_news_at = Some(now);
                 match self.reach(&report).await {
                     Ok(reach) => {
                         let words = self.catalog.plain(reach.lang, status.message_key());
@@ -244,6 +249,7 @@ impl Casework {
                                 &words,
                                 body,
                                 template,
+                                vec![],
                                 now,
                             )
                             .await?;
@@ -316,7 +322,10 @@ impl Casework {
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
-            if verdict != Verdict::Duplicate {
+            // A report teaches the filter once: its first genuine or spurious verdict.
+            // (A changed mind is recorded and counted, but relearning the same words
+            // each time would weigh one report many times.)
+            if verdict != Verdict::Duplicate && !matches!(old, Some(Verdict::Genuine | Verdict::Spurious)) {
                 let text = crate::triage::report_text(&report);
                 self.filter.learn(&text, verdict == Verdict::Spurious, now).await?;
             }
@@ -361,16 +370,22 @@ impl Casework {
     }
 
     /// Sends the informant feedback: a short note from the officers, with the report's
-    /// reference code.
+    /// reference code. A note that seems to ask who they are is returned unsent unless
+    /// `confirmed`, like a question.
     pub async fn send_feedback(
         &self,
         officer: &Officer,
         id: &ReportId,
         note: &str,
+        confirmed: bool,
         now: i64,
-    ) -> Result<ThreadEntry, CaseworkError> {
+    ) -> Result<Asked, CaseworkError> {
         let note = officer_words(note)?;
         let (report, _) = self.load(officer, id).await?;
+        let probes = identity_probes(&note);
+        if !probes.is_empty() && !confirmed {
+            return Ok(Asked::NeedsConfirmation(probes));
+        }
         let reach = self.reach(&report).await?;
         let code = report.reference.as_str();
         let body = self.text(
@@ -392,11 +407,12 @@ impl Casework {
                 &note,
                 body,
                 template,
+                probes,
                 now,
             )
             .await?;
         self.dispatch(std::slice::from_ref(&job)).await?;
-        Ok(entry)
+        Ok(Asked::Sent(entry))
     }
 
     /// Asks the informant a follow-up question; their next messages attach to the
@@ -437,6 +453,7 @@ impl Casework {
                 &question,
                 body,
                 template,
+                probes,
                 now,
             )
             .await?;

@@ -186,6 +186,10 @@ impl Classifier {
         let fingerprint = Fingerprint {
             report_id: report.id.clone(),
             district: report.district.clone(),
+            station: match report.station {
+                StationChoice::Known(n) => Some(n),
+                StationChoice::DontKnow => None,
+            },
             submitted_at: report.submitted_at,
             text: (!simhash::too_short_to_compare(&text)).then(|| simhash::simhash(&text)),
             images,
@@ -253,6 +257,14 @@ impl Classifier {
                 Some("unknown category".to_string()),
             ),
         };
+        // One pseudonym sending many reports (a flood, a rate limit) pages nobody.
+        let (priority, priority_reasons) = if priority == Priority::P1 && !sender_hits.is_empty() {
+            let mut reasons = priority_reasons;
+            reasons.push("many reports from one sender: ranked, but no office alert".to_string());
+            (Priority::P2, reasons)
+        } else {
+            (priority, priority_reasons)
+        };
         let base_priority = match category {
             Some(c) if corroborations > 0 => {
                 priority::priority(&PriorityInput {
@@ -289,6 +301,7 @@ impl Classifier {
             verdict: None,
             assigned_station: None,
             assigned_officer: None,
+            action_news_at: None,
         };
 
         let mut counts = vec![];
@@ -469,8 +482,12 @@ fn resembles(a: &Fingerprint, b: &Fingerprint) -> Option<LinkKind> {
     if same_picture {
         return Some(LinkKind::Image);
     }
+    let same_area = match (a.station, b.station) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    };
     match (a.text, b.text) {
-        (Some(x), Some(y)) if simhash::near_duplicate_text(x, y) => Some(LinkKind::Text),
+        (Some(x), Some(y)) if same_area && simhash::near_duplicate_text(x, y) => Some(LinkKind::Text),
         _ => None,
     }
 }

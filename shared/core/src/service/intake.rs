@@ -168,6 +168,7 @@ impl Intake {
                         delivery: None,
                         delivery_at: None,
                         as_template: false,
+                        probes_confirmed: vec![],
                     }),
                 }
             }

@@ -767,6 +767,7 @@ mod tests {
                 delivery: Some(DeliveryState::Queued),
                 delivery_at: Some(T0),
                 as_template: false,
+                probes_confirmed: vec![],
             })
             .await
             .expect("append");

@@ -85,4 +85,7 @@ pub struct Assessment {
     pub assigned_station: Option<u16>,
     #[serde(default)]
     pub assigned_officer: Option<String>,
+    /// When the informant was told of action taken (once).
+    #[serde(default)]
+    pub action_news_at: Option<i64>,
 }

@@ -76,7 +76,13 @@ pub fn score_text(model: &TextModel, text: &str, media_count: usize, sender_hits
         })
         .collect();
     if model_probability >= SPURIOUS_THRESHOLD {
-        let terms = model.strongest_terms(text, MODEL_REASON_TERMS);
+        // Words only: never a number (which could be anyone's phone) in a reason.
+        let terms: Vec<String> = model
+            .strongest_terms(text, MODEL_REASON_TERMS + 3)
+            .into_iter()
+            .filter(|t| !t.chars().any(|c| c.is_numeric()))
+            .take(MODEL_REASON_TERMS)
+            .collect();
         let text = if terms.is_empty() {
             "wording resembles reports officers judged spurious".to_string()
         } else {

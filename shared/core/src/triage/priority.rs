@@ -152,8 +152,12 @@ pub fn priority(input: &PriorityInput) -> (Priority, Vec<String>) {
         reasons.insert(0, urgent.join(", "));
     }
 
+    // Corroboration raises a low report, but never makes an alert on its own: two
+    // similar short tips (a formula, a forward) must not page the SP's office.
     if input.corroborations >= CORROBORATION_RAISE {
-        level = level.raised();
+        if level == Priority::P3 {
+            level = Priority::P2;
+        }
         reasons.push(format!("reported by {} independent informants", input.corroborations));
     }
     // Recency helps officers act in time, but on its own never makes an alert.
@@ -364,7 +368,8 @@ static SERIOUS: LazyLock<Lexicon> = LazyLock::new(|| {
 static POLICE_PERSON: LazyLock<Lexicon> = LazyLock::new(|| {
     Lexicon::parse(
         "police|policeman|policemen|policewala|policewale|cop|cops|pulis|daroga|darogha|sipahi|\
-         constable|havaldar|hawaldar|inspector|sub inspector|sho|thanedar|thana prabhari|\
+         constable|havaldar|hawaldar|inspector|sub inspector|sho|sho sahab|thanedar|thana prabhari|\
+         kotwal|kotwal sahab|halka incharge|beat constable|police wale|police vale|\
          chowki incharge|chauki incharge|thane wale|thane vale|chowki wale|पुलिस|पुलिसवाले|\
          पुलिसवालों|दरोगा|दारोगा|सिपाही|हवलदार|कांस्टेबल|इंस्पेक्टर|थानेदार|थाना प्रभारी|\
          थानाध्यक्ष|चौकी इंचार्ज|चौकी प्रभारी|थाने वाले|پولیس|داروغہ|سپاہی|کانسٹیبل|حوالدار|\
@@ -379,10 +384,13 @@ static BRIBE: LazyLock<Lexicon> = LazyLock::new(|| {
     Lexicon::parse(
         "bribe*|rishwat|paise liye|paise le*|paisa le*|paise mang*|paisa mang*|paise khaye|\
          paise dete|paisa dete|hafta|suvidha shulk|mili bhagat|milibhagat|took money|takes money|\
+         milte hain|milta hai|mila hua|mile hue|mile huye|sanrakshan|sharan|bikwate|bikwata|\
+         chalwate|chalwata|in on it|protection money|\
          taking money|demanded money|demanding money|asked for money|asking for money|collusion|\
          corrupt*|bhrasht|रिश्वत|घूस|पैसे लिए|पैसे ले*|पैसा ले*|पैसे मांग*|पैसा मांग*|पैसे खा*|\
-         पैसे देते|पैसा देते|हफ्ता|सुविधा शुल्क|मिलीभगत|मिली भगत|भ्रष्ट|رشوت|پیسے لیے|پیسے لے*|\
-         پیسے مانگ*|پیسے دیتے|بھتہ|ملی بھگت|بدعنوان",
+         पैसे देते|पैसा देते|हफ्ता|सुविधा शुल्क|मिलीभगत|मिली भगत|भ्रष्ट|मिला हुआ|मिले हुए|संरक्षण|\
+         बिकवाते|चलवाते|رشوت|پیسے لیے|پیسے لے*|\
+         پیسے مانگ*|پیسے دیتے|بھتہ|ملی بھگت|بدعنوان|ملا ہوا|ملے ہوئے|سرپرستی",
     )
 });
 

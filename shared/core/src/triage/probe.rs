@@ -77,6 +77,36 @@ const PHRASES: [(Probe, &[&str]); 6] = [
             "تمہارا نام",
             "نام بتائیں",
             "آپ کون",
+            "name please",
+            "your good name",
+            "good name",
+            "yr name",
+            "who r u",
+            "who are u",
+            "who is this",
+            "naam kya hai",
+            "aap ka naam",
+            "apka nam",
+            "aapka nam",
+            "tera naam",
+            "tumhara nam",
+            "pura naam",
+            "poora naam",
+            "shubh naam",
+            "pita ka naam",
+            "father's name",
+            "fathers name",
+            "नाम क्या है",
+            "आप का नाम",
+            "तुम कौन हो",
+            "कौन हो आप",
+            "आप कौन हैं",
+            "aap kaun",
+            "kaun ho",
+            "kon ho",
+            "نام کیا ہے",
+            "آپ کون ہیں",
+            "تم کون ہو",
         ],
     ),
     (
@@ -101,6 +131,25 @@ const PHRASES: [(Probe, &[&str]); 6] = [
             "آپ کا نمبر",
             "موبائل نمبر",
             "فون نمبر",
+            "ph no",
+            "phone no",
+            "contact no",
+            "contact details",
+            "contact number",
+            "mob no",
+            "mobile no",
+            "whatsapp number",
+            "number do",
+            "number dijiye",
+            "number bhejiye",
+            "number bhejo",
+            "aapka mobile",
+            "नंबर दीजिए",
+            "नंबर दो",
+            "नंबर भेजें",
+            "मो नं",
+            "نمبر دیں",
+            "نمبر بھیجیں",
         ],
     ),
     (
@@ -133,6 +182,31 @@ const PHRASES: [(Probe, &[&str]); 6] = [
             "آپ کا پتہ",
             "کہاں رہتے",
             "آپ کا گھر",
+            "ghar kahan",
+            "ghar kaha",
+            "kaha rahte",
+            "kahan rahte",
+            "kis gaon",
+            "kis gav",
+            "which village",
+            "where are you from",
+            "where do you stay",
+            "mohalla",
+            "address kya",
+            "address bhejo",
+            "address batao",
+            "address do",
+            "your mobile",
+            "आप कहाँ से",
+            "आप कहां से",
+            "किस गांव",
+            "किस गाँव",
+            "घर कहाँ",
+            "घर कहां",
+            "पता क्या",
+            "کس گاؤں",
+            "آپ کہاں سے",
+            "گھر کہاں",
         ],
     ),
     (
@@ -162,6 +236,31 @@ const PHRASES: [(Probe, &[&str]); 6] = [
             "ملنے آ",
             "مجھ سے مل",
             "آ کر مل",
+            "station aa",
+            "thane aa",
+            "thana aa",
+            "thaane aa",
+            "police station aa",
+            "chowki aa",
+            "office aa",
+            "kotwali aa",
+            "come to the thana",
+            "visit the police station",
+            "can we meet",
+            "meet us",
+            "milo",
+            "mil lijiye",
+            "milne aaiye",
+            "aapke ghar aayenge",
+            "aapke ghar aa",
+            "कोतवाली आ",
+            "चौकी आ",
+            "ऑफिस आ",
+            "मिलिए",
+            "मिल लीजिए",
+            "کوتوالی آ",
+            "چوکی آ",
+            "ملیں",
         ],
     ),
     (
@@ -187,6 +286,22 @@ const PHRASES: [(Probe, &[&str]); 6] = [
             "مجھے کال",
             "کال کریں",
             "فون کریں",
+            "please call",
+            "missed call",
+            "call back",
+            "ring me",
+            "phone kijiye",
+            "phone karein",
+            "call kare",
+            "aapko call",
+            "we will phone",
+            "will call you",
+            "फोन कीजिए",
+            "कॉल कीजिए",
+            "फ़ोन कीजिए",
+            "आपको कॉल",
+            "فون کیجیے",
+            "کال کیجیے",
         ],
     ),
     (
@@ -205,18 +320,68 @@ const PHRASES: [(Probe, &[&str]); 6] = [
             "पैन कार्ड",
             "آدھار",
             "شناختی کارڈ",
+            "adhar",
+            "voter card",
+            "driving licence",
+            "driving license",
+            "ration card",
+            "identity proof",
+            "id proof",
+            "राशन कार्ड",
+            "ड्राइविंग लाइसेंस",
+            "راشن کارڈ",
         ],
     ),
 ];
 
+/// Letters of other scripts that look like Latin ones, as a sender might use to slip
+/// a phrase past the check ("yоur name" with a Cyrillic о).
+const LOOKALIKES: [(char, char); 12] = [
+    ('а', 'a'),
+    ('е', 'e'),
+    ('о', 'o'),
+    ('р', 'p'),
+    ('с', 'c'),
+    ('у', 'y'),
+    ('х', 'x'),
+    ('і', 'i'),
+    ('ј', 'j'),
+    ('ѕ', 's'),
+    ('ԁ', 'd'),
+    ('ո', 'n'),
+];
+
+/// The question as the check reads it: compatibility forms (fullwidth letters) and
+/// look-alike letters made plain, digits that stand for letters ("ph0ne") too.
+fn plain(question: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let compatible: String = question.nfkc().collect();
+    let folded = fold(&compatible);
+    folded
+        .chars()
+        .map(|c| LOOKALIKES.iter().find(|(from, _)| *from == c).map_or(c, |(_, to)| *to))
+        .collect::<String>()
+        .split(' ')
+        .map(|word| {
+            // Only inside words of letters: "ph0ne", "numb3r", never "100" or "2026".
+            if word.chars().any(char::is_alphabetic) {
+                word.replace('0', "o").replace('1', "i").replace('3', "e")
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// What `question` seems to ask of the informant, in a stable order, each kind once.
 pub fn identity_probes(question: &str) -> Vec<Probe> {
-    let folded = format!(" {} ", fold(question));
+    let folded = format!(" {} ", plain(question));
     PHRASES
         .iter()
         .filter(|(_, phrases)| {
             phrases.iter().any(|p| {
-                let p = fold(p);
+                let p = plain(p);
                 // Latin phrases match whole words; Devanagari and Urdu phrases match
                 // inside words too, since inflections attach to them ("थाने आइए").
                 if p.is_ascii() {
@@ -256,6 +421,34 @@ mod tests {
         for (question, expected) in cases {
             assert_eq!(identity_probes(question), expected, "{question}");
         }
+        // Spellings, scripts and tricks found in review.
+        let slipped: [(&str, Probe); 14] = [
+            ("Name please?", Probe::Name),
+            ("naam kya hai aapka", Probe::Name),
+            ("कौन हो आप?", Probe::Name),
+            ("yоur name?", Probe::Name),
+            ("ｙｏｕｒ ｎａｍｅ", Probe::Name),
+            ("ph0ne number bhejo", Probe::PhoneNumber),
+            ("whatsapp number do", Probe::PhoneNumber),
+            ("ghar kahan hai?", Probe::Address),
+            ("which village are you from", Probe::Address),
+            ("kal station aa jao", Probe::Meeting),
+            ("कोतवाली आइए", Probe::Meeting),
+            ("please call back", Probe::Call),
+            ("फोन कीजिए", Probe::Call),
+            ("ration card ki photo bhejo", Probe::IdDocument),
+        ];
+        for (question, probe) in slipped {
+            assert!(
+                identity_probes(question).contains(&probe),
+                "{question}: {:?}",
+                identity_probes(question)
+            );
+        }
+        let cases: [(&str, &[Probe]); 0] = [];
+        for (question, expected) in cases {
+            assert_eq!(identity_probes(question), expected, "{question}");
+        }
     }
 
     #[test]
@@ -269,6 +462,9 @@ mod tests {
             "گاڑی کس رنگ کی تھی؟",
             "Is the suspect's name known?",
             "What is the name of the shop?",
+            "What is the address of the shop?",
+            "Is it the mobile shop near the chowk?",
+            "Is this the lane behind the temple?",
         ] {
             assert!(
                 identity_probes(question).is_empty(),

@@ -110,9 +110,10 @@ pub struct SenderHistory {
 pub const FLOOD_NEAR_COPIES: u32 = 3;
 /// Earlier reports in the last hour from which a new one counts as too many. Five
 /// distinct incidents an hour is already far beyond what one citizen witnesses.
-pub const RATE_LIMIT_PER_HOUR: u32 = 5;
+/// (The conversation lets one citizen submit at most ten reports a day.)
+pub const RATE_LIMIT_PER_HOUR: u32 = 3;
 /// Earlier reports in the last day from which a new one counts as too many.
-pub const RATE_LIMIT_PER_DAY: u32 = 15;
+pub const RATE_LIMIT_PER_DAY: u32 = 6;
 /// Hits weaker than this are not reported: they would only be noise to officers.
 pub const MIN_HIT_WEIGHT: f64 = 0.05;
 
