@@ -411,6 +411,9 @@ impl Casework {
                 now,
             )
             .await?;
+        // The feedback invites a reply ("reply in this chat to add anything"): the
+        // informant's next messages attach to the report, as answers to a question do.
+        self.open_question(&reach.who, &report, &entry.entry_id, now).await?;
         self.dispatch(std::slice::from_ref(&job)).await?;
         Ok(Asked::Sent(entry))
     }
