@@ -30,8 +30,24 @@ async fn a_flood_from_one_number_gets_its_allowance_of_replies_and_no_more() {
 
     // The allowance: the burst, one refill per REFILL_SECS of the flood, one notice.
     let allowance = BURST_MESSAGES as usize + (elapsed / REFILL_SECS) as usize + 1;
-    // Give anything still queued the time to go out, then count.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Let what is queued go out (one conversation's replies go one after another, in
+    // order), then count.
+    // (Up to the pair rate's pace: past WhatsApp's burst, one reply per 6 s.)
+    let mut drained = false;
+    for _ in 0..200 {
+        if h.server.outbound.stats().is_ok_and(|s| s.ready == 0) {
+            drained = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        drained,
+        "the flooder's replies went out: {:?}, {} sent",
+        h.server.outbound.stats(),
+        h.graph.sent_to(&flooder.phone).len()
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let sent = h.graph.sent_to(&flooder.phone);
     assert!(
         sent.len() >= BURST_MESSAGES as usize && sent.len() <= allowance,
