@@ -1744,3 +1744,45 @@ fn misconduct_phrased_as_officers_in_on_it_is_restricted() {
         );
     }
 }
+
+#[test]
+fn phone_numbers_in_the_formats_review_found_are_seen() {
+    use satark_core::triage::disclosure::{Disclosure, self_disclosures};
+    for text in [
+        "mera number 98 76 54 32 10 hai",
+        "call 98765.43210",
+        "my phone (987) 654-3210",
+        "98765_43210 pe baat karo",
+        "number 98765/43210",
+        "contact 98765 432 10",
+    ] {
+        assert!(self_disclosures(text).contains(&Disclosure::PhoneNumber), "{text}");
+    }
+    for text in [
+        "FIR 123/2026 dated 12/03/2026 at 10.30",
+        "Rs 5.50 per packet, 1/2 kilo",
+        "truck UP 62 AB 1234 at 12.45 pm",
+        "ward no. 12, house 45/3",
+    ] {
+        assert!(!self_disclosures(text).contains(&Disclosure::PhoneNumber), "{text}");
+    }
+}
+
+#[test]
+fn a_message_that_opens_with_the_writers_name_is_seen() {
+    use satark_core::triage::disclosure::{Disclosure, self_disclosures};
+    for text in [
+        "Name: Ramesh Yadav, village Rampur",
+        "naam: ramesh yadav",
+        "This is Ramesh, from the market",
+    ] {
+        assert!(self_disclosures(text).contains(&Disclosure::Name), "{text}");
+    }
+    for text in [
+        "This is the shop where liquor is sold",
+        "Name of the shop is Gupta Kirana",
+        "this is happening every night",
+    ] {
+        assert!(!self_disclosures(text).contains(&Disclosure::Name), "{text}");
+    }
+}

@@ -129,9 +129,13 @@ struct Chunk {
 /// Longest chunk worth keeping: a 12-digit Aadhaar or `91` + ten digits.
 const MAX_CHUNK: usize = 12;
 
-/// Characters that may join the groups of one number: "98765 43210", "98765-43210".
+/// Characters that may join the groups of one number: "98765 43210", "98765-43210",
+/// "98765.43210", "98765/43210", "(987) 654-3210".
 fn is_joiner(c: char) -> bool {
-    matches!(c, ' ' | '-' | '\u{00A0}' | '\u{2011}' | '\u{2013}' | '\u{202F}')
+    matches!(
+        c,
+        ' ' | '-' | '.' | '/' | '_' | '(' | ')' | '\u{00A0}' | '\u{2011}' | '\u{2013}' | '\u{202F}'
+    )
 }
 
 /// Cuts the text into runs of digit chunks joined by a space or dash (how people
@@ -294,7 +298,20 @@ fn plus_before(chars: &[char], start: usize) -> bool {
 }
 
 /// How the ten digits of an Indian mobile number are grouped when people type them.
-const PHONE_GROUPINGS: [&[usize]; 7] = [&[10], &[5, 5], &[3, 3, 4], &[4, 3, 3], &[4, 6], &[6, 4], &[3, 7]];
+const PHONE_GROUPINGS: [&[usize]; 11] = [
+    &[10],
+    &[5, 5],
+    &[3, 3, 4],
+    &[4, 3, 3],
+    &[4, 6],
+    &[6, 4],
+    &[3, 7],
+    // Found in review: pairs, and the 5-3-2 and 2-3-5 splits people also type.
+    &[2, 2, 2, 2, 2],
+    &[5, 3, 2],
+    &[2, 3, 5],
+    &[2, 8],
+];
 
 /// Walks the chunks of one run left to right, taking an Aadhaar or a phone number
 /// where one starts, else skipping a chunk.
@@ -346,7 +363,7 @@ fn aadhaar_at(chars: &[char], run: &[Chunk], p: usize) -> Option<usize> {
 /// its own or glued on), then ten digits starting 6-9 in a usual grouping, not written
 /// as money or a reference, not someone else's. Returns how many chunks it spans.
 fn phone_at(chars: &[char], run: &[Chunk], p: usize) -> Option<usize> {
-    for k in (1..=4.min(run.len() - p)).rev() {
+    for k in (1..=6.min(run.len() - p)).rev() {
         let window = &run[p..p + k];
         if window.iter().any(|c| c.len > MAX_CHUNK) {
             continue;
@@ -579,6 +596,22 @@ fn scan_name(chars: &[char]) -> bool {
                 j += 1;
             }
             if words.get(j).is_some_and(|w| name_like(w, &NOT_A_NAME)) {
+                return true;
+            }
+        }
+        // A message that opens like a form or a call, "Name: X" / "naam: X" / "This is
+        // X": a capitalised given name, or any followed by a family name.
+        if i == 0 {
+            let j = match k {
+                "this" if key(1) == Some("is") => Some(2),
+                _ if k == "name" || NAAM.contains(k) => Some(1),
+                _ => None,
+            };
+            if let Some(j) = j
+                && let Some(w) = words.get(j)
+                && name_like(w, &NOT_A_NAME_EN)
+                && (w.capitalised || key(j + 1).is_some_and(|s| SURNAMES.contains(s)))
+            {
                 return true;
             }
         }
