@@ -1786,3 +1786,14 @@ fn a_message_that_opens_with_the_writers_name_is_seen() {
         assert!(!self_disclosures(text).contains(&Disclosure::Name), "{text}");
     }
 }
+
+#[test]
+fn the_classifier_reads_a_bounded_prefix_on_character_boundaries() {
+    use satark_core::triage::{SCORED_CHARS, scored_prefix};
+    let long: String = "कच्ची शराब ".repeat(5_000);
+    let prefix = scored_prefix(&long);
+    assert_eq!(prefix.chars().count(), SCORED_CHARS);
+    assert!(long.starts_with(prefix));
+    assert_eq!(scored_prefix("short tip"), "short tip");
+    assert_eq!(scored_prefix(""), "");
+}

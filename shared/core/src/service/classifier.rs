@@ -182,7 +182,8 @@ impl Classifier {
             .await?
             .ok_or_else(|| ClassifierError::Missing(job.report_id.to_string()))?;
         let images = self.picture_hashes(&report, now).await?;
-        let text = crate::triage::report_text(&report);
+        let whole = crate::triage::report_text(&report);
+        let text = crate::triage::scored_prefix(&whole).to_string();
         let fingerprint = Fingerprint {
             report_id: report.id.clone(),
             district: report.district.clone(),
