@@ -57,7 +57,7 @@ impl DynamoStore {
 
 /// An SDK failure as a retryable backend error, with the operation for context. The
 /// SDK's messages name codes and request ids, never item values.
-fn backend<E, R>(operation: &str, e: SdkError<E, R>) -> StoreError
+pub(crate) fn backend<E, R>(operation: &str, e: SdkError<E, R>) -> StoreError
 where
     E: std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -65,15 +65,15 @@ where
     StoreError::Backend(format!("DynamoDB {operation}: {}", DisplayErrorContext(&e)))
 }
 
-fn corrupt(what: &str, reason: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(what: &str, reason: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {reason}"))
 }
 
-fn s(value: impl Into<String>) -> AttributeValue {
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn n(value: impl std::fmt::Display) -> AttributeValue {
+pub(crate) fn n(value: impl std::fmt::Display) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
@@ -111,7 +111,7 @@ where
     }
 }
 
-fn report_key(id: &ReportId) -> AttributeValue {
+pub(crate) fn report_key(id: &ReportId) -> AttributeValue {
     s(format!("{REPORT_PREFIX}{}", id.as_str()))
 }
 
@@ -306,7 +306,7 @@ impl DedupeStore for DynamoStore {
     }
 }
 
-fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+pub(crate) fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
     StoreError::Backend(format!("building a transaction: {e}"))
 }
 

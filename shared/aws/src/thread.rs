@@ -19,6 +19,7 @@
 //! recipient at a time, by the FIFO queue).
 
 use crate::aggregates::{SK, aggregates_table};
+use crate::store::{n, s};
 use crate::tables::attr;
 use crate::{AwsError, DynamoStore, tables};
 use async_trait::async_trait;
@@ -68,14 +69,6 @@ where
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("thread item: {what}"))
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn n(v: impl std::fmt::Display) -> AttributeValue {
-    AttributeValue::N(v.to_string())
 }
 
 fn thread_pk(report: &ReportId) -> AttributeValue {

@@ -16,11 +16,11 @@
 //! aggregates tables.
 
 use crate::aggregates::{COUNT, cell_key};
-use crate::tables::{REPORT_PREFIX, attr};
+use crate::store::{backend, build_error, corrupt, n, report_key, s};
+use crate::tables::attr;
 use crate::{AwsError, tables};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::create_table::builders::CreateTableInputBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::primitives::Blob;
@@ -61,34 +61,6 @@ const ALERT_PARTITION: &str = "ALERT";
 /// Sort keys carry times zero-padded, so they sort as numbers.
 fn time_key(at: i64, id: &ReportId) -> String {
     format!("{:012}#{}", at.max(0), id.as_str())
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn n(v: impl std::fmt::Display) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
-fn backend<E, R>(operation: &str, e: SdkError<E, R>) -> StoreError
-where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    StoreError::Backend(format!("DynamoDB {operation}: {}", DisplayErrorContext(&e)))
-}
-
-fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
-    StoreError::Backend(format!("building a transaction: {e}"))
-}
-
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {e}"))
-}
-
-fn report_key(id: &ReportId) -> AttributeValue {
-    s(format!("{REPORT_PREFIX}{}", id.as_str()))
 }
 
 /// The classifier's DynamoDB records: the triage table, plus the report items and the
