@@ -24,15 +24,12 @@ use crate::range::RangeConfig;
 use crate::report::{Report, ReportStatus, Verdict};
 use crate::service::classifier::{add_count, cell};
 use crate::service::filter::{FilterError, LearnedFilter};
+use crate::templates;
 use crate::triage::probe::{Probe, identity_probes};
 use std::sync::Arc;
 
 /// Longest note or question an officer may send (it travels as a template parameter).
 pub const MAX_MESSAGE_CHARS: usize = 500;
-/// Templates of the messages to informants (`infra/whatsapp-templates.toml`).
-pub const FEEDBACK_TEMPLATE: &str = "satark_feedback";
-pub const QUESTION_TEMPLATE: &str = "satark_question";
-pub const STATUS_TEMPLATE: &str = "satark_status";
 /// Most open questions kept per conversation.
 const MAX_OPEN_QUESTIONS: usize = 5;
 /// Attempts when another action or classification wrote first.
@@ -236,9 +233,9 @@ impl Casework {
                             &[("code", Arg::Str(code)), ("status", Arg::Str(&words))],
                         );
                         let template = TemplateMessage {
-                            name: STATUS_TEMPLATE.into(),
+                            name: templates::STATUS.into(),
                             lang: reach.lang,
-                            params: vec![code.to_string(), template_param(&words)],
+                            params: vec![code.to_string(), templates::normalize_param(&words)],
                         };
                         let (entry, job) = self
                             .message(
@@ -370,7 +367,9 @@ impl Casework {
     }
 
     /// Sends the informant feedback: a short note from the officers, with the report's
-    /// reference code. A note that seems to ask who they are is returned unsent unless
+    /// reference code. The feedback invites a reply ("reply in this chat to add
+    /// anything"), so the informant's next messages attach to the report, as answers to
+    /// a question do. A note that seems to ask who they are is returned unsent unless
     /// `confirmed`, like a question.
     pub async fn send_feedback(
         &self,
@@ -380,42 +379,8 @@ impl Casework {
         confirmed: bool,
         now: i64,
     ) -> Result<Asked, CaseworkError> {
-        let note = officer_words(note)?;
-        let (report, _) = self.load(officer, id).await?;
-        let probes = identity_probes(&note);
-        if !probes.is_empty() && !confirmed {
-            return Ok(Asked::NeedsConfirmation(probes));
-        }
-        let reach = self.reach(&report).await?;
-        let code = report.reference.as_str();
-        let body = self.text(
-            reach.lang,
-            "officer-feedback",
-            &[("code", Arg::Str(code)), ("note", Arg::Str(&note))],
-        );
-        let template = TemplateMessage {
-            name: FEEDBACK_TEMPLATE.into(),
-            lang: reach.lang,
-            params: vec![code.to_string(), template_param(&note)],
-        };
-        let (entry, job) = self
-            .message(
-                &report,
-                &reach,
-                ThreadKind::Feedback,
-                Some(&officer.subject),
-                &note,
-                body,
-                template,
-                probes,
-                now,
-            )
-            .await?;
-        // The feedback invites a reply ("reply in this chat to add anything"): the
-        // informant's next messages attach to the report, as answers to a question do.
-        self.open_question(&reach.who, &report, &entry.entry_id, now).await?;
-        self.dispatch(std::slice::from_ref(&job)).await?;
-        Ok(Asked::Sent(entry))
+        self.send_words(officer, id, note, confirmed, ThreadKind::Feedback, now)
+            .await
     }
 
     /// Asks the informant a follow-up question; their next messages attach to the
@@ -429,9 +394,29 @@ impl Casework {
         confirmed: bool,
         now: i64,
     ) -> Result<Asked, CaseworkError> {
-        let question = officer_words(question)?;
+        self.send_words(officer, id, question, confirmed, ThreadKind::Question, now)
+            .await
+    }
+
+    /// An officer's own words to the informant (feedback or a question): checked for
+    /// identity probes, recorded in the thread, the conversation opened for the reply,
+    /// then queued.
+    async fn send_words(
+        &self,
+        officer: &Officer,
+        id: &ReportId,
+        words: &str,
+        confirmed: bool,
+        kind: ThreadKind,
+        now: i64,
+    ) -> Result<Asked, CaseworkError> {
+        let (message_key, arg, template_name) = match kind {
+            ThreadKind::Question => ("officer-question", "question", templates::QUESTION),
+            _ => ("officer-feedback", "note", templates::FEEDBACK),
+        };
+        let words = officer_words(words)?;
         let (report, _) = self.load(officer, id).await?;
-        let probes = identity_probes(&question);
+        let probes = identity_probes(&words);
         if !probes.is_empty() && !confirmed {
             return Ok(Asked::NeedsConfirmation(probes));
         }
@@ -439,28 +424,28 @@ impl Casework {
         let code = report.reference.as_str();
         let body = self.text(
             reach.lang,
-            "officer-question",
-            &[("code", Arg::Str(code)), ("question", Arg::Str(&question))],
+            message_key,
+            &[("code", Arg::Str(code)), (arg, Arg::Str(&words))],
         );
         let template = TemplateMessage {
-            name: QUESTION_TEMPLATE.into(),
+            name: template_name.into(),
             lang: reach.lang,
-            params: vec![code.to_string(), template_param(&question)],
+            params: vec![code.to_string(), templates::normalize_param(&words)],
         };
         let (entry, job) = self
             .message(
                 &report,
                 &reach,
-                ThreadKind::Question,
+                kind,
                 Some(&officer.subject),
-                &question,
+                &words,
                 body,
                 template,
                 probes,
                 now,
             )
             .await?;
-        // The conversation learns of the question before it is sent, so the answer,
+        // The conversation learns of the message before it is sent, so the reply,
         // however fast, finds it.
         self.open_question(&reach.who, &report, &entry.entry_id, now).await?;
         self.dispatch(std::slice::from_ref(&job)).await?;
@@ -520,10 +505,4 @@ fn officer_words(text: &str) -> Result<String, CaseworkError> {
         )));
     }
     Ok(text.to_string())
-}
-
-/// A template parameter: WhatsApp refuses new lines, tabs and runs of more than
-/// four spaces in one.
-fn template_param(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -35,8 +35,6 @@ pub const DUPLICATE_CANDIDATES: usize = 500;
 /// How long classification waits for a report's pictures to reach the vault (their
 /// perceptual hashes link duplicates); after that it goes on without the missing ones.
 pub const EVIDENCE_WAIT_SECS: i64 = 180;
-/// The template of office alerts (`infra/whatsapp-templates.toml`).
-pub const ALERT_TEMPLATE: &str = "satark_alert";
 /// The language of office alerts.
 pub const ALERT_LANG: Lang = Lang::Hi;
 /// The range office's name in alert jobs (district offices go by district code).
@@ -136,32 +134,43 @@ pub fn alert_jobs(
     range: &RangeConfig,
     priority: Priority,
 ) -> Result<Vec<Envelope>, crate::ports::QueueError> {
+    let label = priority.as_str().to_uppercase();
+    [report.district.as_str(), RANGE_OFFICE]
+        .into_iter()
+        .map(|office| alert_job(report, range, office, &label, format!("alert:{}:{office}", report.id)))
+        .collect()
+}
+
+/// One office's alert (the `satark_alert` template) about `report`, its priority shown
+/// as `label`: the district and category by their names in [`ALERT_LANG`].
+pub fn alert_job(
+    report: &Report,
+    range: &RangeConfig,
+    office: &str,
+    label: &str,
+    job_id: String,
+) -> Result<Envelope, crate::ports::QueueError> {
     let district = range
         .district(&report.district)
         .map_or(report.district.clone(), |d| d.name.get(ALERT_LANG).to_string());
     let category = range
         .category(&report.category)
         .map_or(report.category.clone(), |c| c.name.get(ALERT_LANG).to_string());
-    [report.district.as_str(), RANGE_OFFICE]
-        .into_iter()
-        .map(|office| {
-            Envelope::of(&OfficeAlertJob {
-                office: office.to_string(),
-                template: TemplateMessage {
-                    name: ALERT_TEMPLATE.into(),
-                    lang: ALERT_LANG,
-                    params: vec![
-                        report.reference.as_str().to_string(),
-                        district.clone(),
-                        category.clone(),
-                        priority.as_str().to_uppercase(),
-                    ],
-                },
-                report_id: report.id.clone(),
-                job_id: format!("alert:{}:{office}", report.id),
-            })
-        })
-        .collect()
+    Envelope::of(&OfficeAlertJob {
+        office: office.to_string(),
+        template: TemplateMessage {
+            name: crate::templates::ALERT.into(),
+            lang: ALERT_LANG,
+            params: vec![
+                report.reference.as_str().to_string(),
+                district,
+                category,
+                label.to_string(),
+            ],
+        },
+        report_id: report.id.clone(),
+        job_id,
+    })
 }
 
 impl Classifier {

@@ -2,10 +2,10 @@
 //! again, marked escalated. Run by the sweeper's schedule on AWS and by a timer in
 //! `satark serve`; it holds only what it needs (no conversations, no reply addresses).
 
-use crate::jobs::{Envelope, JobQueue};
-use crate::ports::{OfficeAlertJob, QueueError, ReportStore, StoreError, TemplateMessage, TriageCommit, TriageStore};
+use crate::jobs::JobQueue;
+use crate::ports::{QueueError, ReportStore, StoreError, TriageCommit, TriageStore};
 use crate::range::RangeConfig;
-use crate::service::classifier::{ALERT_LANG, ALERT_TEMPLATE, RANGE_OFFICE};
+use crate::service::classifier::{RANGE_OFFICE, alert_job};
 use std::sync::Arc;
 
 /// How long a P1 may wait for an officer before it escalates, unless configured.
@@ -50,29 +50,13 @@ impl Escalation {
                 continue;
             }
             assessment.escalated_at = Some(now);
-            let district = self
-                .range
-                .district(&report.district)
-                .map_or(report.district.clone(), |d| d.name.get(ALERT_LANG).to_string());
-            let category = self
-                .range
-                .category(&report.category)
-                .map_or(report.category.clone(), |c| c.name.get(ALERT_LANG).to_string());
-            let jobs = [Envelope::of(&OfficeAlertJob {
-                office: RANGE_OFFICE.into(),
-                template: TemplateMessage {
-                    name: ALERT_TEMPLATE.into(),
-                    lang: ALERT_LANG,
-                    params: vec![
-                        report.reference.as_str().to_string(),
-                        district,
-                        category,
-                        "P1 (escalated: not acknowledged)".into(),
-                    ],
-                },
-                report_id: id.clone(),
-                job_id: format!("escalation:{id}"),
-            })?];
+            let jobs = [alert_job(
+                &report,
+                &self.range,
+                RANGE_OFFICE,
+                "P1 (escalated: not acknowledged)",
+                format!("escalation:{id}"),
+            )?];
             let commit = TriageCommit {
                 assessment: &assessment,
                 expected_version: Some(stored.version),
